@@ -1,0 +1,296 @@
+"""Entity and relation extraction for documents: lexicon + patterns (+ CKIP when asked for).
+
+The default path needs no model: the domain lexicon finds known names in every
+script and spelling, shape patterns find unknown Latin-script names, cue
+patterns find Chinese noun phrases and persons. Candidates that overlap are
+resolved by coverage and trust (lexicon > CKIP > patterns), junk is dropped,
+and each survivor becomes a :class:`Mention` with extractor and confidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extract.junk import junk_reason
+from extract.lexicon import Lexicon, best_cover, latin_boundary_ok, make_view
+from extract.normalize import match_key
+from extract.patterns import (
+    PatternHit,
+    find_chinese_terms,
+    find_latin_names,
+    find_persons,
+    find_plain_latin_words,
+    in_spans,
+    masked_spans,
+    variant_family,
+)
+from extract.records import (
+    Chunk,
+    DocExtraction,
+    Document,
+    EntityType,
+    Mention,
+    RelationCandidate,
+    RelationType,
+)
+from extract.relations import chunk_for, sentence_relations, split_sentences
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractorConfig:
+    lexicon_files: tuple[Path, ...] = ()  # user lexicons added to the shipped one (--lexicon FILE)
+    use_ckip: bool = False  # the embedded default needs no model
+    ckip_ws_model: str = "ckiplab/bert-base-chinese-ws"
+    ckip_pos_model: str = "ckiplab/bert-base-chinese-pos"
+    ckip_ner_model: str = "ckiplab/bert-base-chinese-ner"
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    batch_size: int = 16
+
+
+@dataclass(slots=True)
+class _Cand:
+    start: int
+    end: int
+    type: EntityType
+    extractor: str
+    confidence: float
+    key: str
+    canonical: str = ""
+    family: str = ""  # family key for variants
+    priority: float = 1.0
+    type_fixed: bool = False  # lexicon-typed: context may not change it
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# Extractors in order of trust; the weight breaks ties between spans of equal coverage.
+_PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
+# Low-confidence pattern families must be seen twice in a document (or be defined there).
+_NEEDS_SUPPORT = {"zh-term", "latin-word"}
+_DEFINITION = re.compile(r"^\s*(?:是|為|（|\(|又稱|也就是|指的是|簡稱)")
+
+_TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
+    (re.compile(r"^\s*(?:的)?\s*(?:顯示卡|顯卡|GPU|晶片|伺服器|工作站|開發板|主機|筆電)"), EntityType.HARDWARE),
+    (re.compile(r"^\s*(?:的)?\s*(?:模型|model|大模型|語言模型|嵌入模型)", re.I), EntityType.MODEL),
+    (re.compile(r"^\s*(?:公司|團隊|實驗室|研究院|大學|基地|集團|社群)"), EntityType.ORG),
+    (re.compile(r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|library|framework|伺服器軟體|服務)", re.I), EntityType.TOOL),
+    (re.compile(r"^\s*(?:演算法|方法|技術|格式|架構|機制|評測集|資料集|指標)"), EntityType.CONCEPT),
+]
+
+
+class Extractor:
+    """Turns documents and their chunks into mentions and relation candidates."""
+
+    def __init__(self, config: ExtractorConfig) -> None:
+        self.config = config
+        self.lexicon: Lexicon = Lexicon.load(config.lexicon_files)
+        self.ckip_status = "off"
+        self._ckip = None
+        if config.use_ckip:
+            from extract.ckip import CkipConfig, load_ckip
+
+            self._ckip, self.ckip_status = load_ckip(
+                CkipConfig(
+                    ws_model=config.ckip_ws_model,
+                    pos_model=config.ckip_pos_model,
+                    ner_model=config.ckip_ner_model,
+                    device=config.device,
+                    batch_size=config.batch_size,
+                )
+            )
+
+    # -- public ------------------------------------------------------------------------------------
+
+    def extract_many(self, items: Sequence[tuple[Document, Sequence[Chunk]]]) -> list[DocExtraction]:
+        """One :class:`DocExtraction` per (document, chunks), in order."""
+        ckip_hits: list[list[tuple[int, int, EntityType, float]]] = [[] for _ in items]
+        if self._ckip is not None:
+            try:
+                ckip_hits = self._ckip.entities([doc.body for doc, _ in items])
+            except Exception as exc:  # a model failing mid-run must not lose the documents
+                log.warning("CKIP failed, continuing with lexicon and patterns: %s", exc)
+                self._ckip = None
+                self.ckip_status = f"unavailable: {type(exc).__name__}: {exc}"
+        return [
+            self.extract(doc, chunks, ckip_hits[i]) for i, (doc, chunks) in enumerate(items)
+        ]
+
+    def extract(
+        self,
+        doc: Document,
+        chunks: Sequence[Chunk],
+        ckip_hits: Sequence[tuple[int, int, EntityType, float]] = (),
+    ) -> DocExtraction:
+        body = doc.body
+        if not body.strip():
+            return DocExtraction()
+        cands = self._candidates(body, ckip_hits)
+        mentions = self._mentions(doc.id, body, cands, chunks)
+        sentences = split_sentences(body)
+        relations = sentence_relations(doc.id, body, sentences, mentions, chunks)
+        relations.extend(self._variant_relations(doc.id, body, mentions, sentences, chunks))
+        return DocExtraction(tuple(mentions), tuple(relations))
+
+    # -- candidates --------------------------------------------------------------------------------
+
+    def _candidates(
+        self, body: str, ckip_hits: Sequence[tuple[int, int, EntityType, float]]
+    ) -> list[_Cand]:
+        masks = masked_spans(body)
+        view = make_view(body)
+        cands: list[_Cand] = []
+        for h in self.lexicon.find(body, view):
+            if in_spans(masks, h.start, h.end):
+                continue
+            fam = self.lexicon.lookup(h.entry.family) if h.entry.family else None
+            cands.append(
+                _Cand(
+                    h.start, h.end, h.entry.type, "lexicon", 0.95, match_key(body[h.start : h.end]),
+                    canonical=h.entry.name, family=fam.key if fam else "", priority=_PRIORITY["lexicon"],
+                    type_fixed=True,
+                )
+            )
+        lex_spans = sorted((c.start, c.end) for c in cands)
+        pattern_hits: list[PatternHit] = [
+            *find_latin_names(body),
+            *find_plain_latin_words(body),
+            *find_chinese_terms(body),
+            *find_persons(body),
+        ]
+        for p in pattern_hits:
+            if in_spans(masks, p.start, p.end):
+                continue
+            surface = body[p.start : p.end]
+            if junk_reason(surface):
+                continue
+            if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, p.start, p.end):
+                continue  # Chinese phrases never override a known name
+            cands.append(self._pattern_cand(body, p, surface))
+        for start, end, etype, conf in ckip_hits:
+            surface = body[start:end]
+            if in_spans(masks, start, end) or junk_reason(surface):
+                continue
+            known = self.lexicon.lookup(surface)
+            if known is not None:
+                etype = known.type
+            cands.append(
+                _Cand(start, end, etype, "ckip", conf, match_key(surface),
+                      canonical=known.name if known else "", priority=_PRIORITY["ckip"])
+            )
+        cands = self._require_support(body, cands)
+        chosen = best_cover([(c.start, c.end, (c.end - c.start) * c.priority) for c in cands])
+        out = [cands[i] for i in chosen]
+        for c in out:
+            if not c.type_fixed:
+                c.type = self._context_type(body, c)
+        return out
+
+    def _pattern_cand(self, body: str, p: PatternHit, surface: str) -> _Cand:
+        key = match_key(p.key_text or surface)
+        known = self.lexicon.get(key)
+        if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
+            return _Cand(p.start, p.end, known.type, "pattern", max(p.confidence, 0.9), key,
+                         canonical=known.name, priority=_PRIORITY["pattern"] * 1.2, type_fixed=True)
+        etype = p.type
+        family_key = ""
+        fam_text = variant_family(p.key_text or surface)
+        if fam_text:
+            fam = self.lexicon.lookup(fam_text)
+            if fam is not None:
+                family_key = fam.key
+                if fam.type in (EntityType.MODEL, EntityType.HARDWARE):
+                    etype = fam.type
+            elif re.search(r"\d", fam_text) and re.search(r"[A-Za-z]{2}", fam_text):
+                family_key = match_key(fam_text)
+        fixed = p.pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
+        return _Cand(p.start, p.end, etype, "pattern", p.confidence, key, family=family_key,
+                     priority=_PRIORITY["pattern"], type_fixed=fixed, extra={"pattern": p.pattern})
+
+    def _require_support(self, body: str, cands: list[_Cand]) -> list[_Cand]:
+        """Drop low-confidence pattern names seen once in the document and never defined."""
+        counts = Counter(c.key for c in cands)
+        out = []
+        for c in cands:
+            if c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2:
+                if not _DEFINITION.match(body[c.end : c.end + 6]):
+                    continue
+            out.append(c)
+        return out
+
+    def _context_type(self, body: str, c: _Cand) -> EntityType:
+        after = body[c.end : c.end + 8]
+        for rx, etype in _TYPE_CONTEXT:
+            if rx.match(after):
+                return etype
+        return c.type
+
+    # -- mentions ----------------------------------------------------------------------------------
+
+    def _mentions(self, doc_id: str, body: str, cands: Sequence[_Cand], chunks: Sequence[Chunk]) -> list[Mention]:
+        mentions: list[Mention] = []
+        for c in sorted(cands, key=lambda c: c.start):
+            mentions.append(
+                Mention(doc_id, chunk_for(chunks, c.start, c.end), c.start, c.end, body[c.start : c.end],
+                        c.key, c.type, c.extractor, round(c.confidence, 3), c.canonical)
+            )
+        # Families that are not written in the document still need their key (for VARIANT_OF).
+        present = {m.key for m in mentions}
+        present_canon = {self.lexicon.get(k).key for k in present if self.lexicon.get(k) is not None}  # type: ignore[union-attr]
+        added: set[str] = set()
+        for c in cands:
+            fam = c.family
+            if not fam or fam in present or fam in present_canon or fam in added or fam == c.key:
+                continue
+            entry = self.lexicon.get(fam)
+            mentions.append(
+                Mention(doc_id, chunk_for(chunks, c.start, c.end), c.start, c.end, body[c.start : c.end], fam,
+                        entry.type if entry else c.type, "variant", 0.6, entry.name if entry else "")
+            )
+            added.add(fam)
+        mentions.sort(key=lambda m: (m.start, m.end, m.extractor))
+        return mentions
+
+    def _variant_relations(
+        self, doc_id: str, body: str, mentions: Sequence[Mention], sentences: Sequence[object], chunks: Sequence[Chunk]
+    ) -> list[RelationCandidate]:
+        """VARIANT_OF from each variant mention to its family key (once per sentence)."""
+        by_canon: dict[str, str] = {}
+        for m in mentions:
+            entry = self.lexicon.get(m.key)
+            by_canon.setdefault(entry.key if entry else m.key, m.key)
+        out: list[RelationCandidate] = []
+        seen: set[tuple[str, str]] = set()
+        sents = sorted(((s.start, s.end) for s in sentences), key=lambda x: x[0])  # type: ignore[attr-defined]
+        for m in mentions:
+            if m.extractor == "variant":
+                continue
+            entry = self.lexicon.get(m.key)
+            fam = ""
+            if entry is not None and entry.family:
+                fe = self.lexicon.lookup(entry.family)
+                fam = fe.key if fe else ""
+            elif entry is None:
+                fam_text = variant_family(m.surface.split("/", 1)[-1] if "/" in m.surface else m.surface)
+                if fam_text:
+                    fe = self.lexicon.lookup(fam_text)
+                    fam = fe.key if fe else (match_key(fam_text) if re.search(r"\d", fam_text) else "")
+            if not fam:
+                continue
+            fam_key = by_canon.get(fam, fam)
+            own = entry.key if entry else m.key
+            if fam_key == m.key or fam == own or (m.key, fam_key) in seen:
+                continue
+            seen.add((m.key, fam_key))
+            s, e = next(((a, b) for a, b in sents if a <= m.start < b), (m.start, m.end))
+            out.append(RelationCandidate(doc_id, chunk_for(chunks, s, e), m.key, fam_key,
+                                         RelationType.VARIANT_OF, body[s:e], "variant", 0.8))
+        return out
+
+
+__all__ = ["Extractor", "ExtractorConfig", "latin_boundary_ok"]

@@ -1,0 +1,281 @@
+"""Patterns for names the lexicon does not know.
+
+Chinese technical writing embeds product and model names in Latin script
+(``GPT-4o``, ``llama3.1:70b-instruct-fp16``, ``BAAI/bge-large-zh-v1.5``), so most
+unknown names can be found by their shape. Chinese technical noun phrases and
+person names need cues (a head noun such as …模型/…學習, or 「講者：」) because
+Chinese has no spaces to mark where a name starts.
+
+Every function here is pure: text in, :class:`PatternHit` list out (offsets in
+the given text). The extractor decides which hits survive and how they are typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extract.records import EntityType
+
+HAN = "\u3400-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{HAN}]")
+
+
+@dataclass(frozen=True, slots=True)
+class PatternHit:
+    start: int
+    end: int
+    type: EntityType
+    pattern: str  # which pattern family found it
+    confidence: float
+    key_text: str = ""  # text to build the matching key from when it differs from the surface
+
+
+# --- regions that never hold names ----------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PATHLIKE = re.compile(r"(?<![\w])(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]+\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b")
+_CODE_CHARS = re.compile(r"[=(){};<>]|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b")
+
+
+def masked_spans(text: str) -> list[tuple[int, int]]:
+    """URLs, e-mail addresses, file paths and code-looking lines: no entity starts inside these."""
+    spans = [m.span() for m in _URL.finditer(text)]
+    spans += [m.span() for m in _PATHLIKE.finditer(text)]
+    pos = 0
+    for line in text.split("\n"):
+        if line and not _HAN_RE.search(line) and _CODE_CHARS.search(line):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    spans.sort()
+    return spans
+
+
+def in_spans(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps any span (spans sorted by start)."""
+    import bisect
+
+    i = bisect.bisect_right(spans, (start, 1 << 62)) - 1
+    for j in (i, i + 1):
+        if 0 <= j < len(spans) and spans[j][0] < end and start < spans[j][1]:
+            return True
+    return False
+
+
+# --- Latin-script names -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_.\-/:@+])[A-Za-z][A-Za-z0-9]*(?:[.\-_:/][A-Za-z0-9]+)*\+?")
+_OLLAMA = re.compile(r"^[a-z][a-z0-9.\-]*:[A-Za-z0-9][A-Za-z0-9._\-]*$")
+_HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$")
+_SIZE = re.compile(r"^\d+(?:\.\d+)?[BMKTbmkt]$")
+_QUANT = re.compile(r"^(?:[Qq]\d(?:_[A-Za-z0-9]+)*|[Ii][Qq]\d.*|[xX]\d+|v\d[\w.]*|\d.*)$")
+_UNIT = re.compile(r"^\d*(?:[KMGT]i?B|GHz|MHz|ms|tokens?|fps|bit|bits|px|[KMGT]B/s)$", re.I)
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}|^[a-z]+[A-Z]")
+_NAME_VERSION = re.compile(
+    r"(?<![A-Za-z0-9_.\-/])([A-Z][A-Za-z]+(?:\d+(?:\.\d+)*)?)(?: (\d+(?:\.\d+)*[a-z]?))?"
+    r"(?: (\d+(?:\.\d+)?[BMT]))?(?![A-Za-z0-9_])(?![.\-][A-Za-z0-9])"
+)
+HARDWARE_PREFIX = re.compile(r"^(?:RTX|GTX|Tesla|Jetson|Radeon|Instinct|Gaudi|Quadro|GeForce|DGX|HGX|Orin)\b")
+_ORG_LATIN = re.compile(
+    r"(?<![A-Za-z0-9])((?:[A-Z][A-Za-z0-9]+ ){0,2}[A-Z][A-Za-z0-9]+) (?:Research|Labs?|Inc\.?|AI|Corporation|Foundation)(?![A-Za-z0-9])"
+)
+
+# Common English words that show up capitalised in Chinese text without being names.
+ENGLISH_STOP = frozenset(
+    """a an and are as at be by can do for from has have how if in is it its new no not of on
+    one or our so that the their then this to top up use was we what when where which who why
+    will with you your yes all any but each more most only other some such than very via vs
+    step steps note tip tips todo faq q a demo example examples test tests run data model models
+    tool tools code word words text input output file files page pages user users system systems
+    answer question query result results summary intro introduction part section chapter table
+    figure image images video link links home about contact menu search login logout next prev
+    previous back more read share like comment comments tag tags title date author update
+    updated today ok hello hi good bad best fast slow big small large open close start end done
+    true false none null default config settings version release plan review write retrieve
+    first second third last pro plus max mini ultra lite free public private beta alpha
+    """.split()
+)
+
+
+def _latin_kind(tok: str) -> tuple[EntityType, str, float] | None:
+    """Shape-based type and pattern name of one Latin token, or None when it is not a name."""
+    if _SIZE.match(tok) or _QUANT.match(tok) or _UNIT.match(tok):
+        return None
+    if _OLLAMA.match(tok):
+        return EntityType.MODEL, "ollama-tag", 0.9
+    if "/" in tok:
+        if _HF_ID.match(tok):
+            right = tok.split("/", 1)[1]
+            if re.search(r"\d|-", right) and len(right) >= 3:
+                return EntityType.MODEL, "hf-id", 0.85
+        return None
+    if ":" in tok:
+        return None
+    has_digit = any(c.isdigit() for c in tok)
+    letters = sum(c.isalpha() for c in tok)
+    if letters < 2:
+        return None
+    if HARDWARE_PREFIX.match(tok):
+        return EntityType.HARDWARE, "hardware", 0.7
+    if has_digit:
+        return EntityType.MODEL, "versioned", 0.6
+    if _CAMEL.search(tok):
+        return EntityType.TOOL, "camelcase", 0.6
+    return None
+
+
+def find_latin_names(text: str) -> list[PatternHit]:
+    """Latin product/model names: Ollama tags, HF ids, versioned names, CamelCase, ``Name 3.1 405B``."""
+    hits: list[PatternHit] = []
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        # trailing sentence dots are not part of a name
+        end = m.end()
+        while tok and tok[-1] in ".-_:/":
+            tok = tok[:-1]
+            end -= 1
+        kind = _latin_kind(tok)
+        if kind is None:
+            continue
+        etype, name, conf = kind
+        key_text = tok.split("/", 1)[1] if name == "hf-id" else ""
+        hits.append(PatternHit(m.start(), end, etype, name, conf, key_text))
+    for m in _NAME_VERSION.finditer(text):
+        if m.group(2) is None and m.group(3) is None:
+            continue
+        head = m.group(1)
+        if head.lower() in ENGLISH_STOP or len(head) < 2:
+            continue
+        surface = m.group(0)
+        etype = EntityType.HARDWARE if HARDWARE_PREFIX.match(surface) else EntityType.MODEL
+        hits.append(PatternHit(m.start(), m.end(), etype, "name-version", 0.7))
+    for m in _ORG_LATIN.finditer(text):
+        hits.append(PatternHit(m.start(), m.end(), EntityType.ORG, "org-latin", 0.6))
+    return hits
+
+
+def find_plain_latin_words(text: str) -> list[PatternHit]:
+    """Capitalised Latin words embedded in Chinese text (``Weaviate``、``Dify``): low-confidence names.
+
+    In Chinese technical prose a Latin word right next to Chinese text is almost
+    always a product or project name; English sentences are left alone.
+    """
+    hits: list[PatternHit] = []
+    for m in re.finditer(r"(?<![A-Za-z0-9_.\-/:@+])([A-Z][a-z]{2,}|[A-Z]{3,6})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])", text):
+        tok = m.group(1)
+        if tok.lower() in ENGLISH_STOP:
+            continue
+        before = text[max(0, m.start() - 2) : m.start()]
+        after = text[m.end() : m.end() + 2]
+        if not (_HAN_RE.search(before) or _HAN_RE.search(after) or re.search(r"[，。、：；「」（）]", before + after)):
+            continue
+        conf = 0.4 if tok.isupper() else 0.5
+        hits.append(PatternHit(m.start(), m.end(), EntityType.TOOL, "latin-word", conf))
+    return hits
+
+
+# --- Chinese noun phrases -----------------------------------------------------------------------------
+
+# Head nouns that make a technical noun phrase, and the type the phrase gets.
+CHINESE_HEADS: dict[str, EntityType] = {
+    "模型": EntityType.CONCEPT,
+    "學習": EntityType.CONCEPT,
+    "生成": EntityType.CONCEPT,
+    "識別": EntityType.CONCEPT,
+    "辨識": EntityType.CONCEPT,
+    "微調": EntityType.CONCEPT,
+    "量化": EntityType.CONCEPT,
+    "檢索": EntityType.CONCEPT,
+    "演算法": EntityType.CONCEPT,
+    "蒸餾": EntityType.CONCEPT,
+    "網路": EntityType.CONCEPT,
+    "標註": EntityType.CONCEPT,
+}
+ORG_HEADS = ("大學", "研究院", "研究所", "實驗室", "基金會", "委員會", "公司", "集團", "協會", "學會")
+
+# Characters that end a noun phrase on its left: function words, verbs of the prose around it.
+_BREAK = set(
+    "的了是在和與及或把將讓從對用以為被給向於並而且也都就再先來去到要會能可這那其此每各該些個種"
+    "很更最太還又只但卻如若由做讀問說看找請使叫稱有沒不讓幫跟同等靠拿所並即便當則因此"
+    "我你他她它們您咱某任何該就、，。；：！？「」『』（）()《》〈〉\n\t 　"
+)
+
+
+def find_chinese_terms(text: str) -> list[PatternHit]:
+    """Han noun phrases ending in a technical head noun (…模型, …學習, …辨識, …大學)."""
+    hits: list[PatternHit] = []
+    heads = "|".join(sorted([*CHINESE_HEADS, *ORG_HEADS], key=len, reverse=True))
+    for m in re.finditer(f"(?:{heads})", text):
+        head = m.group(0)
+        start = m.start()
+        i = start
+        while i > 0 and start - i < 6 and _HAN_RE.match(text[i - 1]) and text[i - 1] not in _BREAK:
+            i -= 1
+        modifier = text[i:start]
+        if len(modifier) < 2:
+            continue
+        etype = EntityType.ORG if head in ORG_HEADS else CHINESE_HEADS[head]
+        hits.append(PatternHit(i, m.end(), etype, "zh-term", 0.45))
+    return hits
+
+
+# --- persons ------------------------------------------------------------------------------------------
+
+SURNAMES = (
+    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏"
+    "孫戴范方宋鄧杜傅侯曹薛丁卓阮馬董温唐藍石蔣古紀姚連馮歐程湯黄田康姜白汪鄒尤巫鐘黎涂龔嚴韓袁金童陸夏柳邵錢"
+)
+_NAME = f"[{SURNAMES}][{HAN}]{{1,2}}"
+_PERSON_CUES = [
+    re.compile(rf"(?:作者|講者|主講人|主講|講師|分享者|分享人|撰文|撰稿|編輯|譯者|主持人|主持|報告人|記錄|紀錄)\s*[：:]\s*({_NAME})"),
+    re.compile(rf"(?:由|感謝|邀請|請到|成員|工程師|研究員|教授|博士|老師|講師|同學|主任|經理|創辦人|執行長|負責人|講者)\s*({_NAME})\s*(?=[（(，、。]|分享|主講|提供|介紹|說明|表示|認為|指出|示範|整理|撰寫|負責|帶來|老師|博士|教授)"),
+]
+
+
+def find_persons(text: str) -> list[PatternHit]:
+    """Person names introduced by a cue (「講者：林怡君」「由陳志明分享」), then every later occurrence."""
+    names: dict[str, float] = {}
+    for cue in _PERSON_CUES:
+        for m in cue.finditer(text):
+            name = m.group(1)
+            # A three-character match whose last character starts the next word is cut back.
+            if len(name) == 3 and text[m.end(1) : m.end(1) + 1] == "" :
+                pass
+            names[name] = max(names.get(name, 0.0), 0.8)
+    hits: list[PatternHit] = []
+    for name, conf in names.items():
+        for m in re.finditer(re.escape(name), text):
+            hits.append(PatternHit(m.start(), m.end(), EntityType.PERSON, "person-cue", conf))
+    return hits
+
+
+# --- variants ------------------------------------------------------------------------------------------
+
+_VARIANT_SUFFIX = re.compile(
+    r"(?i)[\s\-_]+(?:instruct|chat|base|it|hf|awq|gptq|gguf|fp16|bf16|fp8|int4|int8|q\d\w*|v\d[\w.]*|alpha\d*|beta\d*|preview|turbo|mini|\d+(?:\.\d+)?[bmk])$"
+)
+
+
+def variant_family(surface: str) -> str:
+    """The family a model variant belongs to, as text, or "" when ``surface`` is not a variant.
+
+    ``llama3.1:70b-instruct-fp16`` → ``llama3.1``; ``Llama 3.1 405B`` → ``Llama 3.1``;
+    ``Breeze-7B-Instruct-v1_0`` → ``Breeze-7B``; ``BAAI/bge-m3`` → "" (an id, not a variant).
+    """
+    s = surface.strip()
+    if "/" in s:
+        return ""
+    if ":" in s and _OLLAMA.match(s):
+        return s.split(":", 1)[0]
+    base = s
+    while True:
+        new = _VARIANT_SUFFIX.sub("", base)
+        if new == base or not new:
+            break
+        base = new
+    if base == s or len(base) < 2 or not re.search(r"[A-Za-z]{2}", base):
+        return ""
+    # A bare name without any version is too broad to be a family when a size was stripped
+    # from ``Mistral 7B``; keep such families only if they still carry a letter+digit shape
+    # or a separator-free name of at least 3 letters.
+    return base

@@ -1,0 +1,64 @@
+"""Records produced by the graph stages (communities, answers).
+
+Extraction records live in :mod:`extract.records`; these build on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    id: str
+    level: int  # 0 = finest
+    parent: str  # id of the enclosing community one level up, "" at the top
+    entity_ids: tuple[str, ...]
+    title: str = ""
+    summary: str = ""
+    report: dict[str, Any] = field(default_factory=dict)
+    rank: float = 0.0
+    content_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    doc_id: str
+    path: str
+    chunk_id: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    answer: str
+    mode: str  # the mode actually used: local | global | hybrid
+    citations: tuple[Citation, ...] = ()
+    entities: tuple[str, ...] = ()  # entity ids the answer drew on
+    relations: tuple[str, ...] = ()  # relation ids the answer drew on
+    communities: tuple[str, ...] = ()
+    extractive: bool = True  # True when no LLM wrote the text
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "mode": self.mode,
+            "extractive": self.extractive,
+            "citations": [
+                {
+                    "doc_id": c.doc_id,
+                    "path": c.path,
+                    "chunk_id": c.chunk_id,
+                    "text": c.text,
+                    "score": round(c.score, 4),
+                }
+                for c in self.citations
+            ],
+            "entities": list(self.entities),
+            "relations": list(self.relations),
+            "communities": list(self.communities),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }

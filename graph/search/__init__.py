@@ -1,0 +1,1 @@
+"""Retrieval for ``zhkg ask``: tokenizer, BM25, entity linking, local/global/hybrid search, router."""

@@ -1,0 +1,619 @@
+"""The workspace: one SQLite file holding every record zhkg produces.
+
+SQLite gives us what loose files cannot: an ingest runs as one transaction, so a
+process killed at any moment leaves the previous state (the journal rolls the
+half-written one back on next open), and readers such as the app keep seeing a
+consistent graph while a writer works (WAL mode).
+
+Per-document tables (documents, blocks, chunks, mentions, rel_candidates,
+redactions) are written by ingest; derived tables (entities, entity_keys,
+relations, evidence, communities) are rebuilt from them, so removing a document
+can never leave an orphan behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from extract.records import (
+    Block,
+    Chunk,
+    Document,
+    Entity,
+    EntityType,
+    Evidence,
+    Mention,
+    Redaction,
+    Relation,
+    RelationCandidate,
+    RelationType,
+    SurfaceStat,
+    stable_id,
+)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, grp TEXT NOT NULL, title TEXT NOT NULL,
+    date TEXT NOT NULL, author TEXT NOT NULL, tags TEXT NOT NULL, metadata TEXT NOT NULL,
+    encoding TEXT NOT NULL, size_bytes INTEGER NOT NULL, raw_hash TEXT NOT NULL,
+    body TEXT NOT NULL, boilerplate_sig TEXT NOT NULL DEFAULT '', ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL,
+    text TEXT NOT NULL, heading TEXT NOT NULL, PRIMARY KEY (doc_id, idx)
+);
+CREATE INDEX IF NOT EXISTS blocks_hash ON blocks(hash);
+CREATE TABLE IF NOT EXISTS redactions (doc_id TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS redactions_doc ON redactions(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, section TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, idx);
+CREATE TABLE IF NOT EXISTS mentions (
+    doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    surface TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, extractor TEXT NOT NULL,
+    confidence REAL NOT NULL, canonical TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
+CREATE INDEX IF NOT EXISTS mentions_key ON mentions(key);
+CREATE INDEX IF NOT EXISTS mentions_chunk ON mentions(chunk_id);
+CREATE TABLE IF NOT EXISTS rel_candidates (
+    doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, source_key TEXT NOT NULL, target_key TEXT NOT NULL,
+    type TEXT NOT NULL, sentence TEXT NOT NULL, extractor TEXT NOT NULL, confidence REAL NOT NULL,
+    weight REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rel_candidates_doc ON rel_candidates(doc_id);
+CREATE TABLE IF NOT EXISTS entities (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, aliases TEXT NOT NULL,
+    extractors TEXT NOT NULL, confidence REAL NOT NULL, mention_count INTEGER NOT NULL,
+    doc_count INTEGER NOT NULL, variant_of TEXT NOT NULL, merges TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_keys (key TEXT PRIMARY KEY, entity_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entity_keys_entity ON entity_keys(entity_id);
+CREATE TABLE IF NOT EXISTS relations (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL,
+    weight REAL NOT NULL, confidence REAL NOT NULL, extractors TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relations_source ON relations(source);
+CREATE INDEX IF NOT EXISTS relations_target ON relations(target);
+CREATE TABLE IF NOT EXISTS evidence (
+    relation_id TEXT NOT NULL, doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, text TEXT NOT NULL,
+    extractor TEXT NOT NULL, confidence REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evidence_relation ON evidence(relation_id);
+CREATE TABLE IF NOT EXISTS communities (
+    id TEXT PRIMARY KEY, level INTEGER NOT NULL, parent TEXT NOT NULL, title TEXT NOT NULL,
+    summary TEXT NOT NULL, report TEXT NOT NULL, rank REAL NOT NULL, content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS community_members (
+    community_id TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (community_id, entity_id)
+);
+CREATE INDEX IF NOT EXISTS community_members_entity ON community_members(entity_id);
+CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Relation types whose direction carries no meaning are stored source < target.
+SYMMETRIC = {RelationType.COMPARED_WITH, RelationType.RELATED_TO, RelationType.ALTERNATIVE_TO}
+EVIDENCE_PER_RELATION = 5
+
+
+class StoreError(RuntimeError):
+    """The workspace cannot be opened or has an unknown layout."""
+
+
+def _j(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """A connection to one workspace database.
+
+    Use :meth:`transaction` around every write; reads need nothing special.
+    """
+
+    def __init__(self, path: Path, *, create: bool = True, readonly: bool = False) -> None:
+        self.path = path
+        if not path.exists() and not create:
+            raise StoreError(
+                f"no workspace at {path.parent} (run `zhkg ingest PATH --workspace {path.parent}` first)"
+            )
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        try:
+            self.conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot open workspace database {path}: {exc}") from None
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        if not readonly:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        else:
+            self._check_version()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        try:
+            self.conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a zhkg workspace database: {exc}") from None
+        version = self.meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        else:
+            self._check_version()
+
+    def _check_version(self) -> None:
+        version = self.meta("schema_version")
+        if version is not None and int(version) != SCHEMA_VERSION:
+            raise StoreError(
+                f"workspace {self.path.parent} has schema version {version}, this zhkg reads "
+                f"{SCHEMA_VERSION}; re-ingest into a new workspace"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing write: a crash before COMMIT leaves the previous state."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- meta ------------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- documents -------------------------------------------------------------------------------
+
+    def document_hashes(self) -> dict[str, str]:
+        """doc id → raw hash: what ingest compares to decide a file is unchanged."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, raw_hash FROM documents")}
+
+    def put_document(self, doc: Document, blocks: Sequence[Block], block_hashes: Sequence[str]) -> None:
+        """Insert or replace a document and its blocks (chunks and mentions follow separately)."""
+        self.delete_document(doc.id, keep_row=False)
+        self.conn.execute(
+            "INSERT INTO documents(id, path, grp, title, date, author, tags, metadata, encoding,"
+            " size_bytes, raw_hash, body, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+            " julianday('now'))",
+            (
+                doc.id,
+                doc.path,
+                doc.group,
+                doc.title,
+                doc.date,
+                doc.author,
+                _j(list(doc.tags)),
+                _j(doc.metadata),
+                doc.encoding,
+                doc.size_bytes,
+                doc.raw_hash,
+                doc.body,
+            ),
+        )
+        self.conn.executemany(
+            "INSERT INTO blocks(doc_id, idx, kind, hash, text, heading) VALUES (?,?,?,?,?,?)",
+            [
+                (doc.id, i, b.kind, h, b.text, b.heading)
+                for i, (b, h) in enumerate(zip(blocks, block_hashes, strict=True))
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO redactions(doc_id, line, kind) VALUES (?,?,?)",
+            [(doc.id, r.line, r.kind) for r in doc.redactions],
+        )
+
+    def set_body(self, doc_id: str, body: str, boilerplate_sig: str) -> None:
+        self.conn.execute(
+            "UPDATE documents SET body=?, boilerplate_sig=? WHERE id=?", (body, boilerplate_sig, doc_id)
+        )
+
+    def replace_extraction(
+        self,
+        doc_id: str,
+        chunks: Sequence[Chunk],
+        mentions: Iterable[Mention],
+        candidates: Iterable[RelationCandidate],
+    ) -> None:
+        """Swap a document's chunks, mentions and relation candidates for new ones."""
+        for table in ("chunks", "mentions", "rel_candidates"):
+            self.conn.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
+        self.conn.executemany(
+            'INSERT INTO chunks(id, doc_id, idx, text, start, "end", section) VALUES (?,?,?,?,?,?,?)',
+            [(c.id, c.doc_id, c.index, c.text, c.start, c.end, c.section) for c in chunks],
+        )
+        self.conn.executemany(
+            'INSERT INTO mentions(doc_id, chunk_id, start, "end", surface, key, type, extractor,'
+            " confidence, canonical) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    m.doc_id,
+                    m.chunk_id,
+                    m.start,
+                    m.end,
+                    m.surface,
+                    m.key,
+                    str(m.type),
+                    m.extractor,
+                    m.confidence,
+                    m.canonical,
+                )
+                for m in mentions
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO rel_candidates(doc_id, chunk_id, source_key, target_key, type, sentence,"
+            " extractor, confidence, weight) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    r.doc_id,
+                    r.chunk_id,
+                    r.source_key,
+                    r.target_key,
+                    str(r.type),
+                    r.sentence,
+                    r.extractor,
+                    r.confidence,
+                    r.weight,
+                )
+                for r in candidates
+            ],
+        )
+
+    def delete_document(self, doc_id: str, *, keep_row: bool = False) -> None:
+        tables = ["blocks", "redactions", "chunks", "mentions", "rel_candidates"]
+        if not keep_row:
+            tables.append("documents")
+        for table in tables:
+            col = "id" if table == "documents" else "doc_id"
+            self.conn.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
+
+    def document_id_for_path(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def documents(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes,"
+            " raw_hash FROM documents ORDER BY path"
+        )
+        return [_doc_row(r) for r in rows]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        out = _doc_row(row)
+        out["body"] = row["body"]
+        return out
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        sql = 'SELECT id, doc_id, idx, text, start, "end", section FROM chunks'
+        rows = (
+            self.conn.execute(sql + " WHERE doc_id=? ORDER BY idx", (doc_id,))
+            if doc_id
+            else self.conn.execute(sql + " ORDER BY doc_id, idx")
+        )
+        return [Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        r = self.conn.execute(
+            'SELECT id, doc_id, idx, text, start, "end", section FROM chunks WHERE id=?', (chunk_id,)
+        ).fetchone()
+        return None if r is None else Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+
+    def redactions(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT d.path, r.line, r.kind FROM redactions r JOIN documents d ON d.id=r.doc_id"
+            " ORDER BY d.path, r.line"
+        )
+        return [dict(r) for r in rows]
+
+    # -- boilerplate statistics ------------------------------------------------------------------
+
+    def block_doc_counts(self, group: str, hashes: Iterable[str]) -> dict[str, int]:
+        """For each block hash, in how many documents of ``group`` it appears."""
+        hashes = list(set(hashes))
+        out: dict[str, int] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT b.hash, COUNT(DISTINCT b.doc_id) FROM blocks b JOIN documents d"
+                f" ON d.id=b.doc_id WHERE d.grp=? AND b.hash IN ({marks}) GROUP BY b.hash",
+                (group, *part),
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def group_sizes(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT grp, COUNT(*) FROM documents GROUP BY grp")
+        return {r[0]: r[1] for r in rows}
+
+    def documents_in_group(self, group: str) -> list[tuple[str, str]]:
+        """(doc id, boilerplate signature) of every document in ``group``."""
+        rows = self.conn.execute("SELECT id, boilerplate_sig FROM documents WHERE grp=?", (group,))
+        return [(r[0], r[1]) for r in rows]
+
+    def blocks(self, doc_id: str) -> list[tuple[Block, str]]:
+        rows = self.conn.execute(
+            "SELECT kind, text, heading, hash FROM blocks WHERE doc_id=? ORDER BY idx", (doc_id,)
+        )
+        return [(Block(r[0], r[1], r[2]), r[3]) for r in rows]
+
+    # -- resolution inputs and outputs -----------------------------------------------------------
+
+    def surface_stats(self) -> list[SurfaceStat]:
+        rows = self.conn.execute(
+            "SELECT key, surface, type, extractor, COUNT(*), COUNT(DISTINCT doc_id),"
+            " MAX(confidence), MAX(canonical) FROM mentions GROUP BY key, surface, type, extractor"
+        )
+        return [SurfaceStat(r[0], r[1], EntityType(r[2]), r[3], r[4], r[5], r[6], r[7] or "") for r in rows]
+
+    def replace_graph(self, entities: Sequence[Entity], key_to_entity: dict[str, str]) -> None:
+        """Write resolved entities, then derive counts and relations from the per-document tables."""
+        for table in ("entities", "entity_keys", "relations", "evidence"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.executemany(
+            "INSERT INTO entity_keys(key, entity_id) VALUES (?, ?)", list(key_to_entity.items())
+        )
+        self.conn.executemany(
+            "INSERT INTO entities(id, name, type, aliases, extractors, confidence, mention_count,"
+            " doc_count, variant_of, merges) VALUES (?,?,?,?,?,?,0,0,?,?)",
+            [
+                (
+                    e.id,
+                    e.name,
+                    str(e.type),
+                    _j(list(e.aliases)),
+                    _j(list(e.extractors)),
+                    e.confidence,
+                    e.variant_of,
+                    _j(list(e.merges)),
+                )
+                for e in entities
+            ],
+        )
+        self.conn.execute(
+            "UPDATE entities SET mention_count = c.n, doc_count = c.d FROM ("
+            " SELECT ek.entity_id AS id, COUNT(*) AS n, COUNT(DISTINCT m.doc_id) AS d"
+            " FROM mentions m JOIN entity_keys ek ON ek.key = m.key GROUP BY ek.entity_id) AS c"
+            " WHERE entities.id = c.id"
+        )
+        self._derive_relations()
+
+    def _derive_relations(self) -> None:
+        sym = ",".join(f"'{t}'" for t in sorted(SYMMETRIC))
+        self.conn.execute("DROP TABLE IF EXISTS temp.rc")
+        self.conn.execute(
+            "CREATE TEMP TABLE rc AS SELECT"
+            f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN t.entity_id"
+            "  ELSE s.entity_id END AS src,"
+            f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN s.entity_id"
+            "  ELSE t.entity_id END AS tgt,"
+            " r.type, r.doc_id, r.chunk_id, r.sentence, r.extractor, r.confidence, r.weight"
+            " FROM rel_candidates r JOIN entity_keys s ON s.key = r.source_key"
+            " JOIN entity_keys t ON t.key = r.target_key WHERE s.entity_id != t.entity_id"
+        )
+        # A co-occurrence edge adds nothing where a typed relation already links the pair.
+        self.conn.execute(
+            "DELETE FROM temp.rc WHERE type='RELATED_TO' AND EXISTS (SELECT 1 FROM temp.rc x"
+            " WHERE x.type != 'RELATED_TO' AND ((x.src=rc.src AND x.tgt=rc.tgt)"
+            " OR (x.src=rc.tgt AND x.tgt=rc.src)))"
+        )
+        rows = self.conn.execute(
+            "SELECT src, tgt, type, SUM(weight), MAX(confidence), GROUP_CONCAT(DISTINCT extractor)"
+            " FROM temp.rc GROUP BY src, tgt, type"
+        ).fetchall()
+        self.conn.executemany(
+            "INSERT INTO relations(id, source, target, type, weight, confidence, extractors)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (stable_id("r", s, t, ty), s, t, ty, round(w, 4), c, _j(sorted(set(ex.split(",")))))
+                for s, t, ty, w, c, ex in rows
+            ],
+        )
+        self.conn.execute(
+            "INSERT INTO evidence(relation_id, doc_id, chunk_id, text, extractor, confidence)"
+            " SELECT rel.id, e.doc_id, e.chunk_id, e.sentence, e.extractor, e.confidence FROM ("
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY src, tgt, type, sentence"
+            "   ORDER BY confidence DESC) AS dup FROM temp.rc) e"
+            " JOIN relations rel ON rel.source=e.src AND rel.target=e.tgt AND rel.type=e.type"
+            " WHERE e.dup = 1"
+        )
+        # Keep the strongest few sentences per relation.
+        self.conn.execute(
+            "DELETE FROM evidence WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER()"
+            " OVER (PARTITION BY relation_id ORDER BY confidence DESC, doc_id, chunk_id) AS n"
+            f" FROM evidence) WHERE n > {EVIDENCE_PER_RELATION})"
+        )
+        self.conn.execute("DROP TABLE temp.rc")
+
+    # -- graph reads -----------------------------------------------------------------------------
+
+    def entities(self) -> list[Entity]:
+        rows = self.conn.execute("SELECT * FROM entities ORDER BY mention_count DESC, name")
+        docs = self.entity_doc_ids()
+        return [_entity(r, docs.get(r["id"], ())) for r in rows]
+
+    def entity(self, entity_id: str) -> Entity | None:
+        row = self.conn.execute("SELECT * FROM entities WHERE id=?", (entity_id,)).fetchone()
+        if row is None:
+            return None
+        return _entity(row, tuple(self.entity_doc_ids(entity_id).get(entity_id, ())))
+
+    def entity_doc_ids(self, entity_id: str | None = None) -> dict[str, tuple[str, ...]]:
+        sql = "SELECT DISTINCT ek.entity_id, m.doc_id FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
+        rows = (
+            self.conn.execute(sql + " WHERE ek.entity_id=? ORDER BY m.doc_id", (entity_id,))
+            if entity_id
+            else self.conn.execute(sql + " ORDER BY m.doc_id")
+        )
+        out: dict[str, list[str]] = {}
+        for eid, did in rows:
+            out.setdefault(eid, []).append(did)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def relations(self, *, with_evidence: bool = True) -> list[Relation]:
+        ev: dict[str, list[Evidence]] = {}
+        if with_evidence:
+            for r in self.conn.execute(
+                "SELECT relation_id, doc_id, chunk_id, text, extractor, confidence FROM evidence"
+                " ORDER BY relation_id, confidence DESC, doc_id, chunk_id"
+            ):
+                ev.setdefault(r[0], []).append(Evidence(r[1], r[2], r[3], r[4], r[5]))
+        rows = self.conn.execute("SELECT * FROM relations ORDER BY weight DESC, id")
+        return [
+            Relation(
+                id=r["id"],
+                source=r["source"],
+                target=r["target"],
+                type=RelationType(r["type"]),
+                weight=r["weight"],
+                confidence=r["confidence"],
+                extractors=tuple(json.loads(r["extractors"])),
+                evidence=tuple(ev.get(r["id"], ())),
+            )
+            for r in rows
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        one = self.conn.execute
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "chunks": one("SELECT COUNT(*) FROM chunks").fetchone()[0],
+            "mentions": one("SELECT COUNT(*) FROM mentions").fetchone()[0],
+            "entities": one("SELECT COUNT(*) FROM entities").fetchone()[0],
+            "entities_by_type": dict(
+                one("SELECT type, COUNT(*) FROM entities GROUP BY type ORDER BY type").fetchall()
+            ),
+            "relations": one("SELECT COUNT(*) FROM relations").fetchone()[0],
+            "relations_by_type": dict(
+                one("SELECT type, COUNT(*) FROM relations GROUP BY type ORDER BY type").fetchall()
+            ),
+            "communities": one("SELECT COUNT(*) FROM communities").fetchone()[0],
+            "communities_by_level": dict(
+                one("SELECT level, COUNT(*) FROM communities GROUP BY level ORDER BY level").fetchall()
+            ),
+            "redactions": one("SELECT COUNT(*) FROM redactions").fetchone()[0],
+        }
+
+    # -- communities -----------------------------------------------------------------------------
+
+    def replace_communities(self, communities: Sequence[Any]) -> None:
+        """Write ``graph.records.Community`` rows (typed loosely to keep this module upstream)."""
+        self.conn.execute("DELETE FROM communities")
+        self.conn.execute("DELETE FROM community_members")
+        self.conn.executemany(
+            "INSERT INTO communities(id, level, parent, title, summary, report, rank, content_hash)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (c.id, c.level, c.parent, c.title, c.summary, _j(c.report), c.rank, c.content_hash)
+                for c in communities
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO community_members(community_id, entity_id) VALUES (?, ?)",
+            [(c.id, e) for c in communities for e in c.entity_ids],
+        )
+
+    def communities(self) -> list[dict[str, Any]]:
+        members: dict[str, list[str]] = {}
+        for cid, eid in self.conn.execute(
+            "SELECT community_id, entity_id FROM community_members ORDER BY community_id, entity_id"
+        ):
+            members.setdefault(cid, []).append(eid)
+        rows = self.conn.execute("SELECT * FROM communities ORDER BY level, rank DESC, id")
+        return [
+            {
+                "id": r["id"],
+                "level": r["level"],
+                "parent": r["parent"],
+                "title": r["title"],
+                "summary": r["summary"],
+                "report": json.loads(r["report"]),
+                "rank": r["rank"],
+                "content_hash": r["content_hash"],
+                "entity_ids": members.get(r["id"], []),
+            }
+            for r in rows
+        ]
+
+    # -- cache -----------------------------------------------------------------------------------
+
+    def cache_get(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM cache WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def cache_put(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO cache(key, value) VALUES (?, ?)", (key, value))
+
+
+def _doc_row(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "path": r["path"],
+        "group": r["grp"],
+        "title": r["title"],
+        "date": r["date"],
+        "author": r["author"],
+        "tags": json.loads(r["tags"]),
+        "metadata": json.loads(r["metadata"]),
+        "encoding": r["encoding"],
+        "size_bytes": r["size_bytes"],
+        "raw_hash": r["raw_hash"],
+    }
+
+
+def _entity(r: sqlite3.Row, doc_ids: tuple[str, ...]) -> Entity:
+    return Entity(
+        id=r["id"],
+        name=r["name"],
+        type=EntityType(r["type"]),
+        aliases=tuple(json.loads(r["aliases"])),
+        extractors=tuple(json.loads(r["extractors"])),
+        confidence=r["confidence"],
+        mention_count=r["mention_count"],
+        doc_ids=doc_ids,
+        variant_of=r["variant_of"],
+        merges=tuple(json.loads(r["merges"])),
+    )
+
+
+def open_store(workspace: Path, *, create: bool = False, readonly: bool = False) -> Store:
+    return Store(workspace / "zhkg.sqlite", create=create, readonly=readonly)
+
+
+__all__ = ["SYMMETRIC", "Redaction", "Store", "StoreError", "open_store"]

@@ -1,0 +1,175 @@
+"""Fixtures for the app tests: a mini workspace for AppTest, a running server and a browser for e2e."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app import mini
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def mini_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return mini.build(tmp_path_factory.mktemp("mini") / "ws")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_option() -> Iterator[None]:
+    """AppTest runs in this process: tell the auth gate the app is bound to loopback, as `zhkg app` does."""
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", old)
+
+
+# -- end-to-end ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def app_workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace ingested from examples/corpus (the shared fixture when the suite provides one)."""
+    try:
+        return Path(request.getfixturevalue("corpus_workspace"))
+    except pytest.FixtureLookupError:
+        from graph.ingest import ingest_paths
+        from graph.settings import load_settings
+
+        ws = tmp_path_factory.mktemp("corpus") / "ws"
+        ingest_paths([REPO / "examples" / "corpus"], load_settings(env={}, overrides={"workspace": ws}))
+        return ws
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"app did not answer at {url} within {timeout:.0f}s")
+
+
+def start_app(
+    workspace: Path, env_extra: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`zhkg app` on a free loopback port; returns the process and its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHKG_")}
+    env.update(env_extra)
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graph.cli",
+            "app",
+            "-w",
+            str(workspace),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/_stcore/health")
+    except TimeoutError:
+        proc.terminate()
+        raise
+    return proc, url
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def neo4j_env() -> dict[str, str]:
+    """Start the project's local Neo4j when its script exists; returns the env to reach it (or {})."""
+    script = REPO / "scripts" / "neo4j.sh"
+    if not script.is_file():
+        return {}
+    password = os.environ.get("ZHKG_NEO4J_PASSWORD", "zhkg-test-password")
+    env = {**os.environ, "ZHKG_NEO4J_PASSWORD": password}
+    subprocess.run(["bash", str(script), "start"], cwd=REPO, env=env, check=True, timeout=300)
+    return {"ZHKG_NEO4J_URI": "bolt://127.0.0.1:7687", "ZHKG_NEO4J_PASSWORD": password}
+
+
+@pytest.fixture(scope="session")
+def app_server(app_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The app against the corpus workspace (with Neo4j when available), for the whole session."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    extra: dict[str, str] = neo4j_env()
+    if extra.get("ZHKG_NEO4J_URI"):
+        subprocess.run(
+            [sys.executable, "-m", "graph.cli", "sync", "-w", str(app_workspace)],
+            cwd=REPO,
+            env={**os.environ, **extra},
+            check=True,
+            timeout=300,
+        )
+    proc, url = start_app(app_workspace, extra, ARTIFACTS / "server.log")
+    try:
+        yield {"url": url, "workspace": str(app_workspace), "neo4j": "1" if extra else ""}
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/browser-deps.sh")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -1,0 +1,421 @@
+"""AppTest tests: each page's logic and rendering against the mini workspace (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.mini import entity_id
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _page(page: str, workspace: str, overrides: dict | None = None, lang: str = "zh") -> None:
+    """AppTest script: render one page with settings built from explicit overrides only."""
+    import importlib
+
+    from graph.settings import load_settings
+    from ui import PageContext
+
+    settings = load_settings(env={}, overrides={"workspace": workspace, **(overrides or {})})
+    importlib.import_module(f"ui.{page}_page").render(PageContext(settings=settings, lang=lang))
+
+
+def page_test(page: str, workspace: Path, **overrides: Any) -> AppTest:
+    lang = overrides.pop("lang", "zh")
+    at = AppTest.from_function(_page, args=(page, str(workspace), overrides, lang), default_timeout=30)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """All visible text of the run, for assertions."""
+    parts: list[str] = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "header", "subheader", "text"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    for tbl in at.table:
+        parts.append(tbl.value.to_string())
+    return "\n".join(parts)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# -- the app shell --------------------------------------------------------------------------------
+
+
+def test_app_shell_renders_graph_page(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHKG_WORKSPACE", str(mini_workspace))
+    monkeypatch.delenv("ZHKG_APP_PASSWORD", raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
+    assert_clean(at)
+    assert any("圖譜" in h.value for h in at.header)
+    assert "6 個實體" in texts(at)
+
+
+def test_english_toggle_switches_labels(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHKG_WORKSPACE", str(mini_workspace))
+    monkeypatch.delenv("ZHKG_APP_PASSWORD", raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
+    at.sidebar.toggle[0].set_value(True).run()
+    assert_clean(at)
+    assert any(h.value == "Graph" for h in at.header)
+
+
+def test_password_gate_blocks_until_correct(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHKG_WORKSPACE", str(mini_workspace))
+    monkeypatch.setenv("ZHKG_APP_PASSWORD", "s3cret-密碼")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
+    assert not at.header  # no page rendered
+    at.text_input(key="login_password").set_value("wrong")
+    at.button[0].click().run()
+    assert any("密碼錯誤" in e.value for e in at.error)
+    assert not at.header
+    at.text_input(key="login_password").set_value("s3cret-密碼")
+    at.button[0].click().run()
+    assert_clean(at)
+    assert any("圖譜" in h.value for h in at.header)
+
+
+def test_refuses_non_loopback_without_password(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit import config
+
+    monkeypatch.setenv("ZHKG_WORKSPACE", str(mini_workspace))
+    monkeypatch.delenv("ZHKG_APP_PASSWORD", raising=False)
+    config.set_option("server.address", "0.0.0.0")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
+    assert not at.header
+    assert any("ZHKG_APP_PASSWORD" in e.value for e in at.error)
+
+
+def test_missing_workspace_is_a_message(tmp_path: Path) -> None:
+    at = page_test("graph", tmp_path / "nothing")
+    assert_clean(at)
+    assert any("尚無資料" in i.value for i in at.info)
+
+
+def test_corrupt_workspace_is_a_message(tmp_path: Path) -> None:
+    (tmp_path / "zhkg.sqlite").write_bytes(b"not a database" * 100)
+    at = page_test("entity", tmp_path)
+    assert_clean(at)
+    assert at.error and "無法開啟工作區" in at.error[0].value
+
+
+# -- graph ---------------------------------------------------------------------------------------
+
+
+def test_graph_page_draws_network(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    assert_clean(at)
+    assert "顯示 6 個節點、5 條關係" in texts(at)
+
+
+def test_graph_search_simplified_alias_shows_evidence(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    at.text_input(key="g_search").set_value("大语言模型").run()  # Simplified → Traditional via match_key
+    assert_clean(at)
+    assert at.selectbox(key="g_hit").value == entity_id("大語言模型")
+    assert "Llama 3 是一種大語言模型。" in texts(at)
+    assert "測試文章 1" in texts(at)
+
+
+def test_graph_search_no_match(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    at.text_input(key="g_search").set_value("不存在的東西").run()
+    assert_clean(at)
+    assert any("找不到" in w.value for w in at.warning)
+
+
+def test_graph_filters_and_top_n(mini_workspace: Path) -> None:
+    from graph.settings import load_settings  # noqa: F401 (import check)
+    from ui.data import read_workspace
+    from ui.graph_page import GraphFilters, select_subgraph
+
+    data = read_workspace(mini_workspace)
+    tools = select_subgraph(data, GraphFilters(types=("TOOL",)))
+    assert {data.entities[e].name for e in tools.nodes} == {"Ollama", "LangChain"}
+    top = select_subgraph(data, GraphFilters(max_nodes=2))
+    assert len(top.nodes) == 2 and top.hidden_nodes == 4 and top.hidden_edges > 0
+    assert data.entities[top.nodes[0]].name in {"Ollama", "Llama 3"}  # the hubs
+    deg = select_subgraph(data, GraphFilters(min_degree=3))
+    assert {data.entities[e].name for e in deg.nodes} == {"Ollama", "Llama 3"}
+    rel = select_subgraph(data, GraphFilters(relation_types=("DEVELOPED_BY",), min_degree=1))
+    assert {data.entities[e].name for e in rel.nodes} == {"Llama 3", "Meta"}
+    com = select_subgraph(data, GraphFilters(community="c-llama"))
+    assert len(com.nodes) == 3
+    doc = select_subgraph(data, GraphFilters(document="d2"))
+    assert {data.entities[e].name for e in doc.nodes} == {"Ollama", "RTX 4090", "LangChain"}
+    focus = select_subgraph(data, GraphFilters(max_nodes=1), focus=entity_id("Meta"))
+    assert focus.nodes == [entity_id("Meta")]
+
+
+def test_graph_page_hidden_note(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    at.number_input(key="g_max").set_value(10).run()
+    assert_clean(at)
+    at.multiselect(key="g_types").set_value(["TOOL", "MODEL"]).run()
+    assert "顯示 3 個節點" in texts(at)
+
+
+def test_pyvis_html_is_offline() -> None:
+    from ui.viz import VizEdge, VizNode, network_html
+
+    page = network_html(
+        [VizNode("a", "模型", "MODEL"), VizNode("b", "工具", "TOOL")], [VizEdge("a", "b", "USES")]
+    )
+    assert "new vis.Network" in page and "\\u6a21\\u578b" in page  # label 模型, JSON-escaped
+    import re
+
+    # nothing is fetched from a CDN: no external script or stylesheet tags
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
+
+
+# -- entity --------------------------------------------------------------------------------------
+
+
+def test_entity_page_shows_everything(mini_workspace: Path) -> None:
+    at = page_test("entity", mini_workspace)
+    at.selectbox[0].set_value(entity_id("Llama 3")).run()
+    assert_clean(at)
+    body = texts(at)
+    for expected in (
+        "Llama3",
+        "lexicon",
+        "DEVELOPED_BY",
+        "Meta",
+        "Llama 3 是 Meta 釋出的開源模型。",
+        "Llama 模型家族",
+        "測試文章 1",
+        "cd1",
+    ):
+        assert expected in body, expected
+    at.selectbox(key=f"chunk_pick_{entity_id('Llama 3')}").set_value("cd1").run()
+    assert any("Ollama 可以在本機執行" in t.value for t in at.text)
+
+
+def test_entity_page_search_by_alias(mini_workspace: Path) -> None:
+    at = page_test("entity", mini_workspace)
+    at.text_input(key="entity_search").set_value("ＲＴＸ４０９０").run()  # full-width folds via NFKC
+    assert_clean(at)
+    assert at.selectbox[0].value == entity_id("RTX 4090")
+
+
+# -- communities ---------------------------------------------------------------------------------
+
+
+def test_communities_page(mini_workspace: Path) -> None:
+    at = page_test("communities", mini_workspace)
+    assert_clean(at)
+    body = texts(at)
+    assert "本地 LLM 生態" in body and "Llama 模型家族" in body
+    at.selectbox(key="c_pick").set_value("c-llama").run()
+    body = texts(at)
+    assert "Meta 的 Llama 系列。" in body and "本地 LLM 生態" in body  # summary and parent
+
+
+def test_hierarchy_order() -> None:
+    from ui.communities_page import hierarchy
+
+    coms = [
+        {"id": "a", "level": 0, "parent": "top", "rank": 1.0},
+        {"id": "top", "level": 1, "parent": "", "rank": 2.0},
+        {"id": "b", "level": 0, "parent": "top", "rank": 3.0},
+    ]
+    assert [(d, c["id"]) for d, c in hierarchy(coms)] == [(0, "top"), (1, "b"), (1, "a")]
+
+
+# -- ask -----------------------------------------------------------------------------------------
+
+
+def _fake_answer() -> Any:
+    from graph.records import Answer, Citation
+
+    return Answer(
+        answer="Ollama 在本機執行 Llama 3 [1]。",
+        mode="local",
+        citations=(Citation("d1", "/corpus/post-1.md", "cd1", "Ollama 可以在本機執行 Llama 3 模型。", 1.0),),
+        entities=(entity_id("Ollama"), entity_id("Llama 3")),
+        relations=(),
+        extractive=True,
+    )
+
+
+def test_ask_page_round_trip(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.ask_page
+
+    calls: list[tuple[str, str]] = []
+
+    def fake(settings: Any, question: str, mode: str, on_token: Any = None) -> Any:
+        calls.append((question, mode))
+        return _fake_answer()
+
+    monkeypatch.setattr(ui.ask_page, "ask_question", fake)
+    at = page_test("ask", mini_workspace)
+    assert any("擷取式" in i.value for i in at.info)  # says plainly there is no LLM
+    at.radio(key="ask_mode").set_value("local").run()
+    at.chat_input(key="ask_input").set_value("Ollama 跑什麼模型？").run()
+    assert_clean(at)
+    assert calls == [("Ollama 跑什麼模型？", "local")]
+    body = texts(at)
+    assert "Ollama 在本機執行 Llama 3 [1]。" in body
+    assert "Ollama 可以在本機執行 Llama 3 模型。" in body  # citation expands to its sentence
+    assert any("[1]" in e.label for e in at.expander)
+    assert "證據子圖" in body
+
+
+def test_ask_failure_is_readable(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.ask_page
+
+    def boom(*_: Any, **__: Any) -> Any:
+        raise ui.ask_page.AskFailed("LLMError: connection refused")
+
+    monkeypatch.setattr(ui.ask_page, "ask_question", boom)
+    at = page_test("ask", mini_workspace)
+    at.chat_input(key="ask_input").set_value("問題").run()
+    assert_clean(at)
+    assert any("無法回答" in e.value and "connection refused" in e.value for e in at.error)
+
+
+def test_evidence_graph_highlights_used(mini_workspace: Path) -> None:
+    from ui.ask_page import evidence_graph
+    from ui.data import read_workspace
+
+    data = read_workspace(mini_workspace)
+    nodes, edges = evidence_graph(data, _fake_answer())
+    used = {n.id for n in nodes if n.highlight}
+    assert used == {entity_id("Ollama"), entity_id("Llama 3")}
+    assert {n.id for n in nodes} > used  # neighbours shown, dimmed
+    assert edges
+
+
+# -- cypher --------------------------------------------------------------------------------------
+
+
+def test_cypher_page_without_neo4j(mini_workspace: Path) -> None:
+    at = page_test("cypher", mini_workspace)
+    assert_clean(at)
+    assert any("尚未設定 Neo4j" in i.value for i in at.info)
+
+
+def test_cypher_page_neo4j_down_is_readable(mini_workspace: Path) -> None:
+    at = page_test("cypher", mini_workspace, neo4j_uri="bolt://127.0.0.1:9", neo4j_timeout_s=2.0)
+    assert_clean(at)
+    at.text_area(key="cy_text").set_value("MATCH (n) RETURN n LIMIT 1")
+    at.button[-1].click().run()
+    assert_clean(at)
+    assert at.error, "expected a readable error"
+    assert "Traceback" not in at.error[-1].value
+
+
+def test_cypher_refusal_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import cypher_page
+
+    class ReadOnlyViolation(Exception):
+        pass
+
+    failed = cypher_page._classify(ReadOnlyViolation("CREATE is a write"))
+    assert failed.kind == "refused"
+    assert cypher_page.coerce_param("5", "int") == 5
+    assert cypher_page.coerce_param("a, b", "list") == ["a", "b"]
+    with pytest.raises(ValueError):
+        cypher_page.coerce_param("x", "int")
+
+
+def test_result_graph_shapes() -> None:
+    from ui.cypher_page import result_graph, result_rows
+
+    result = {
+        "columns": ["e", "n"],
+        "rows": [[{"name": "Ollama"}, 3]],
+        "nodes": [
+            {"id": "1", "labels": ["Entity"], "properties": {"name": "Ollama", "type": "TOOL"}},
+            {"id": "2", "labels": ["Entity"], "properties": {"name": "Llama 3", "type": "MODEL"}},
+        ],
+        "relationships": [{"id": "r", "type": "USES", "start": "1", "end": "2"}],
+    }
+    nodes, edges = result_graph(result)
+    assert [n.label for n in nodes] == ["Ollama", "Llama 3"] and edges[0].label == "USES"
+    assert result_rows(result) == [{"e": '{"name": "Ollama"}', "n": 3}]
+
+
+# -- ingest --------------------------------------------------------------------------------------
+
+
+def test_safe_names_stay_inside(tmp_path: Path) -> None:
+    from graph.settings import load_settings
+    from ui.ingest_page import IngestRejected, safe_name, save_upload
+
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("..\\..\\boot.ini") == "boot.ini"
+    assert safe_name("筆記 2024.md") == "筆記 2024.md"
+    assert safe_name("a;rm -rf$.md") == "a_rm -rf_.md"
+    for bad in ("..", "/", "...", "\x00"):
+        with pytest.raises(IngestRejected):
+            safe_name(bad)
+    s = load_settings(env={}, overrides={"workspace": tmp_path / "ws", "upload_max_mb": 0.001})
+    saved = save_upload(s, "../x.md", b"hi")
+    assert saved.parent == (tmp_path / "ws" / "uploads").resolve()
+    with pytest.raises(IngestRejected) as exc:
+        save_upload(s, "big.md", b"x" * 5000)
+    assert exc.value.key == "file_too_large"
+
+
+def test_folder_must_be_allowed(tmp_path: Path) -> None:
+    from graph.settings import load_settings
+    from ui.ingest_page import IngestRejected, check_folder
+
+    allowed = tmp_path / "notes"
+    allowed.mkdir()
+    s = load_settings(env={}, overrides={"workspace": tmp_path / "ws", "app_ingest_roots": (allowed,)})
+    assert check_folder(s, str(allowed)) == allowed.resolve()
+    for outside in ("/etc", str(tmp_path), str(allowed / ".." / "..")):
+        with pytest.raises(IngestRejected) as exc:
+            check_folder(s, outside)
+        assert exc.value.key == "folder_outside"
+    (allowed / "link").symlink_to("/etc")
+    with pytest.raises(IngestRejected):
+        check_folder(s, str(allowed / "link"))
+
+
+def test_ingest_page_folder_outside_is_message(tmp_path: Path) -> None:
+    at = page_test("ingest", tmp_path / "ws")
+    assert_clean(at)
+    at.text_input(key="ingest_folder").set_value("/etc")
+    at.button(key="ingest_folder_btn").click().run()
+    assert_clean(at)
+    assert any("不在允許的範圍內" in e.value for e in at.error)
+
+
+def test_ingest_page_nothing_uploaded(tmp_path: Path) -> None:
+    at = page_test("ingest", tmp_path / "ws")
+    at.button(key="ingest_uploads_btn").click().run()
+    assert_clean(at)
+    assert any("請先選擇" in w.value for w in at.warning)
+
+
+def test_ingest_report_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import ui.ingest_page as ip
+
+    report = SimpleNamespace(
+        ingested=1,
+        unchanged=2,
+        removed=0,
+        skipped=[("uploads/bad.md", "binary file")],
+        failed=[],
+        redactions=[("uploads/key.md", 3, "openai_key")],
+    )
+    monkeypatch.setattr(ip, "run_ingest", lambda settings, paths, progress=None: report)
+    allowed = tmp_path / "notes"
+    allowed.mkdir()
+    at = page_test("ingest", tmp_path / "ws", app_ingest_roots=(allowed,))
+    at.text_input(key="ingest_folder").set_value(str(allowed))
+    at.button(key="ingest_folder_btn").click().run()
+    assert_clean(at)
+    body = texts(at)
+    assert "新匯入 1 份、未變更 2 份、略過 1 份" in body
+    assert "binary file" in body and "openai_key" in body

@@ -1,0 +1,50 @@
+"""Streamlit explorer for a zhkg workspace.
+
+``app.py`` builds a :class:`PageContext` once per run and hands it to the page
+modules here; each page module separates pure logic (testable without a
+browser) from its ``render(ctx)`` function.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
+    from ui.data import WorkspaceData
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page gets: the settings and the chosen language."""
+
+    settings: Settings
+    lang: str = "zh"
+
+    def t(self, key: str, **values: object) -> str:
+        from ui.i18n import tr
+
+        return tr(key, self.lang, **values)
+
+    def data(self) -> WorkspaceData | None:
+        """The cached workspace, or ``None`` after showing a readable message."""
+        import streamlit as st
+
+        from graph.store import StoreError
+        from ui.data import WorkspaceMissing, load
+
+        ws = self.settings.workspace
+        try:
+            return load(ws)
+        except WorkspaceMissing:
+            st.info(self.t("no_workspace", ws=ws))
+        except StoreError as exc:
+            st.error(self.t("workspace_error", err=exc))
+        except Exception as exc:  # a corrupt or foreign file must not show a traceback
+            log.exception("cannot load workspace %s", ws)
+            st.error(self.t("workspace_error", err=f"{type(exc).__name__}: {exc}"))
+        return None

@@ -1,0 +1,208 @@
+"""匯入 / Ingest page: upload files or name a folder, watch progress, read the summary.
+
+Uploads are written only to ``<workspace>/uploads/`` under sanitised names, and
+a folder must lie inside the allowed roots (the uploads folder plus
+``settings.app_ingest_roots``); both checks resolve symlinks first. Ingest
+itself (:func:`graph.ingest.ingest_paths`) is all-or-nothing, so a failure
+leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ui import PageContext
+
+log = logging.getLogger(__name__)
+
+REPORT = "ingest_report"
+UPLOAD_GEN = "ingest_upload_gen"
+_UNSAFE = re.compile(r"[^\w.\-()\[\] ]+", re.UNICODE)
+_MAX_NAME = 120
+
+
+class IngestRejected(ValueError):
+    """Input the page refuses before ingest runs; ``key`` and ``values`` form the message."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def uploads_dir(settings: Any) -> Path:
+    return Path(settings.workspace) / "uploads"
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave the uploads folder: last path part only, no control or
+    shell-special characters, no leading dots, bounded length; CJK letters are kept."""
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if len(base) > _MAX_NAME:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: _MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else base[:_MAX_NAME]
+    if not base or base in {".", ".."}:
+        raise IngestRejected("bad_name", name=name)
+    return base
+
+
+def save_upload(settings: Any, name: str, payload: bytes) -> Path:
+    """Write one uploaded file into ``<workspace>/uploads`` after the size and name checks."""
+    limit = float(settings.upload_max_mb)
+    size_mb = len(payload) / (1024 * 1024)
+    if size_mb > limit:
+        raise IngestRejected("file_too_large", name=name, mb=size_mb, limit=limit)
+    folder = uploads_dir(settings).resolve()
+    target = (folder / safe_name(name)).resolve()
+    if target.parent != folder:
+        raise IngestRejected("bad_name", name=name)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_bytes(payload)
+    tmp.replace(target)
+    return target
+
+
+def allowed_roots(settings: Any) -> list[Path]:
+    roots = [uploads_dir(settings), *settings.app_ingest_roots]
+    return [Path(r).expanduser().resolve() for r in roots]
+
+
+def check_folder(settings: Any, raw: str) -> Path:
+    """The folder to ingest, if it exists and lies inside an allowed root."""
+    roots = allowed_roots(settings)
+    path = Path(raw.strip()).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    real = path.resolve()
+    if not any(real == r or r in real.parents for r in roots):
+        raise IngestRejected("folder_outside", path=raw, roots=", ".join(map(str, roots)))
+    if not real.is_dir():
+        raise IngestRejected("folder_missing", path=raw)
+    return real
+
+
+def run_ingest(
+    settings: Any, paths: list[Path], progress: Callable[[int, int, str], None] | None = None
+) -> Any:
+    """Ingest ``paths``; every failure becomes an :class:`IngestRejected` with a readable message."""
+    try:
+        from graph.ingest import ingest_paths
+    except ImportError as exc:
+        raise IngestRejected("ingest_unavailable", err=exc) from None
+    from graph.lock import WorkspaceBusy
+
+    try:
+        return ingest_paths(paths, settings, progress)
+    except WorkspaceBusy as exc:
+        raise IngestRejected("ingest_busy", err=exc) from None
+    except Exception as exc:  # the transaction rolled back; say so and keep the page alive
+        log.warning("ingest from the app failed", exc_info=True)
+        raise IngestRejected("ingest_failed", err=f"{type(exc).__name__}: {exc}") from None
+
+
+def summary(report: Any) -> dict[str, Any]:
+    """The report as plain data, kept in the session to show after the rerun."""
+    return {
+        "ingested": int(getattr(report, "ingested", 0)),
+        "unchanged": int(getattr(report, "unchanged", 0)),
+        "removed": int(getattr(report, "removed", 0)),
+        "skipped": [list(x) for x in getattr(report, "skipped", [])],
+        "failed": [list(x) for x in getattr(report, "failed", [])],
+        "redactions": [list(x) for x in getattr(report, "redactions", [])],
+    }
+
+
+def _ingest_with_progress(ctx: PageContext, paths: list[Path], notes: list[str]) -> None:
+    bar = st.progress(0.0, text=ctx.t("progress", done=0, total=len(paths), name=""))
+
+    def progress(done: int, total: int, stage: str) -> None:
+        frac = min(1.0, done / total) if total else 1.0
+        bar.progress(frac, text=ctx.t("progress", done=done, total=total, name=stage))
+
+    try:
+        report = run_ingest(ctx.settings, paths, progress)
+    except IngestRejected as exc:
+        st.session_state[REPORT] = {"error": ctx.t(exc.key, **exc.values), "notes": notes}
+    else:
+        st.session_state[REPORT] = {**summary(report), "notes": notes}
+    bar.empty()
+
+
+def _show_report(ctx: PageContext, rep: dict[str, Any]) -> None:
+    t = ctx.t
+    for note in rep.get("notes", []):
+        st.warning(note)
+    if rep.get("error"):
+        st.error(rep["error"])
+        return
+    counts = {
+        k: rep[k] if isinstance(rep[k], int) else len(rep[k])
+        for k in ("ingested", "unchanged", "skipped", "failed", "removed")
+    }
+    (st.success if not rep["failed"] else st.warning)(t("ingest_done", **counts))
+    if rep["skipped"]:
+        st.markdown(f"**{t('skipped')}**")
+        st.table([{t("path"): p, t("reason"): r} for p, r in rep["skipped"]], hide_index=True)
+    if rep["failed"]:
+        st.markdown(f"**{t('failed')}**")
+        st.table([{t("path"): p, t("reason"): r} for p, r in rep["failed"]], hide_index=True)
+    if rep["redactions"]:
+        st.markdown(f"**{t('redactions')}**")
+        st.table(
+            [{t("path"): p, t("line"): line, t("kind"): k} for p, line, k in rep["redactions"]],
+            hide_index=True,
+        )
+
+
+def render(ctx: PageContext) -> None:
+    t = ctx.t
+    s = ctx.settings
+    st.header(t("page_ingest"))
+    gen = st.session_state.setdefault(UPLOAD_GEN, 0)
+    files = st.file_uploader(
+        t("upload"),
+        accept_multiple_files=True,
+        max_upload_size=max(1, int(s.upload_max_mb + 0.999)),
+        key=f"ingest_files_{gen}",
+    )
+    st.caption(t("upload_limit", mb=s.upload_max_mb, dir=uploads_dir(s)))
+    if st.button(t("ingest_uploads"), key="ingest_uploads_btn"):
+        if not files:
+            st.warning(t("nothing_uploaded"))
+        else:
+            saved, notes = [], []
+            for f in files:
+                try:
+                    saved.append(save_upload(s, f.name, f.getvalue()))
+                except IngestRejected as exc:
+                    notes.append(t(exc.key, **exc.values))
+            if saved:
+                _ingest_with_progress(ctx, saved, notes)
+            else:
+                st.session_state[REPORT] = {"error": "", "notes": notes, **summary(None)}
+            st.session_state[UPLOAD_GEN] = gen + 1  # clears the uploader so a rerun cannot re-ingest
+            st.rerun()
+    st.divider()
+    folder = st.text_input(t("folder"), key="ingest_folder")
+    st.caption(t("folder_roots", roots=", ".join(map(str, allowed_roots(s)))))
+    if st.button(t("ingest_folder"), key="ingest_folder_btn") and folder.strip():
+        try:
+            path = check_folder(s, folder)
+        except IngestRejected as exc:
+            st.session_state[REPORT] = {"error": t(exc.key, **exc.values)}
+        else:
+            _ingest_with_progress(ctx, [path], [])
+    rep = st.session_state.get(REPORT)
+    if rep:
+        st.divider()
+        _show_report(ctx, rep)
