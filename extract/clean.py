@@ -365,6 +365,10 @@ def _text_blocks(text: str) -> list[Block]:
         if not line:
             flush()
             continue
+        if not blocks and not para and len(line) <= 60 and not line.endswith(("。", "！", "？", ".", "：")):
+            heading = line.lstrip("#【 ").rstrip("】 ")
+            blocks.append(Block("heading", heading, heading))
+            continue
         h = _TEXT_HEADING.match(line)
         if h:
             flush()
@@ -408,11 +412,20 @@ def assemble(
     so chunks can carry their section heading.
     """
     drop = set(boilerplate)
+    keep = [not (h in drop and can_be_boilerplate(b)) for b, h in zip(blocks, hashes, strict=True)]
+    # A heading whose whole section was boilerplate ("## 關於作者") goes with it.
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            j = i + 1
+            while j < len(blocks) and blocks[j].kind != "heading":
+                j += 1
+            if j > i + 1 and not any(keep[i + 1 : j]):
+                keep[i] = False
     parts: list[str] = []
     sections: list[tuple[int, str]] = []
     pos = 0
-    for block, h in zip(blocks, hashes, strict=True):
-        if h in drop and can_be_boilerplate(block):
+    for block, kept in zip(blocks, keep, strict=True):
+        if not kept:
             continue
         if block.kind == "heading":
             sections.append((pos, block.text))

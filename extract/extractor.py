@@ -72,16 +72,30 @@ class _Cand:
 # Extractors in order of trust; the weight breaks ties between spans of equal coverage.
 _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
-_NEEDS_SUPPORT = {"zh-term", "latin-word"}
+_NEEDS_SUPPORT = {"zh-term", "latin-word", "ckip-weak"}
 _DEFINITION = re.compile(r"^\s*(?:是|為|（|\(|又稱|也就是|指的是|簡稱)")
 
 _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
-    (re.compile(r"^\s*(?:的)?\s*(?:顯示卡|顯卡|GPU|晶片|伺服器|工作站|開發板|主機|筆電)"), EntityType.HARDWARE),
+    (
+        re.compile(r"^\s*(?:的)?\s*(?:顯示卡|顯卡|GPU|晶片|伺服器|工作站|開發板|主機|筆電)"),
+        EntityType.HARDWARE,
+    ),
     (re.compile(r"^\s*(?:的)?\s*(?:模型|model|大模型|語言模型|嵌入模型)", re.I), EntityType.MODEL),
     (re.compile(r"^\s*(?:公司|團隊|實驗室|研究院|大學|基地|集團|社群)"), EntityType.ORG),
-    (re.compile(r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|library|framework|伺服器軟體|服務)", re.I), EntityType.TOOL),
+    (
+        re.compile(
+            r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|library|framework|伺服器軟體|服務)",
+            re.I,
+        ),
+        EntityType.TOOL,
+    ),
     (re.compile(r"^\s*(?:演算法|方法|技術|格式|架構|機制|評測集|資料集|指標)"), EntityType.CONCEPT),
 ]
+
+
+def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of ``spans`` (an ignored word)."""
+    return any(s <= start and end <= e for s, e in spans if s <= start)
 
 
 class Extractor:
@@ -117,9 +131,7 @@ class Extractor:
                 log.warning("CKIP failed, continuing with lexicon and patterns: %s", exc)
                 self._ckip = None
                 self.ckip_status = f"unavailable: {type(exc).__name__}: {exc}"
-        return [
-            self.extract(doc, chunks, ckip_hits[i]) for i, (doc, chunks) in enumerate(items)
-        ]
+        return [self.extract(doc, chunks, ckip_hits[i]) for i, (doc, chunks) in enumerate(items)]
 
     def extract(
         self,
@@ -139,24 +151,34 @@ class Extractor:
 
     # -- candidates --------------------------------------------------------------------------------
 
-    def _candidates(
-        self, body: str, ckip_hits: Sequence[tuple[int, int, EntityType, float]]
-    ) -> list[_Cand]:
+    def _candidates(self, body: str, ckip_hits: Sequence[tuple[int, int, EntityType, float]]) -> list[_Cand]:
         masks = masked_spans(body)
         view = make_view(body)
         cands: list[_Cand] = []
+        ignored: list[tuple[int, int]] = []
         for h in self.lexicon.find(body, view):
+            if h.entry.ignore:
+                ignored.append((h.start, h.end))
+                continue
             if in_spans(masks, h.start, h.end):
                 continue
             fam = self.lexicon.lookup(h.entry.family) if h.entry.family else None
             cands.append(
                 _Cand(
-                    h.start, h.end, h.entry.type, "lexicon", 0.95, match_key(body[h.start : h.end]),
-                    canonical=h.entry.name, family=fam.key if fam else "", priority=_PRIORITY["lexicon"],
+                    h.start,
+                    h.end,
+                    h.entry.type,
+                    "lexicon",
+                    0.95,
+                    match_key(body[h.start : h.end]),
+                    canonical=h.entry.name,
+                    family=fam.key if fam else "",
+                    priority=_PRIORITY["lexicon"],
                     type_fixed=True,
                 )
             )
-        lex_spans = sorted((c.start, c.end) for c in cands)
+        lex_spans = sorted([(c.start, c.end) for c in cands] + ignored)
+        ignored.sort()
         pattern_hits: list[PatternHit] = [
             *find_latin_names(body),
             *find_plain_latin_words(body),
@@ -167,7 +189,7 @@ class Extractor:
             if in_spans(masks, p.start, p.end):
                 continue
             surface = body[p.start : p.end]
-            if junk_reason(surface):
+            if junk_reason(surface) or _covered(ignored, p.start, p.end):
                 continue
             if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, p.start, p.end):
                 continue  # Chinese phrases never override a known name
@@ -180,8 +202,18 @@ class Extractor:
             if known is not None:
                 etype = known.type
             cands.append(
-                _Cand(start, end, etype, "ckip", conf, match_key(surface),
-                      canonical=known.name if known else "", priority=_PRIORITY["ckip"])
+                _Cand(
+                    start,
+                    end,
+                    etype,
+                    "ckip",
+                    conf,
+                    match_key(surface),
+                    canonical=known.name if known else "",
+                    priority=_PRIORITY["ckip"],
+                    type_fixed=known is not None,
+                    extra={} if known is not None or conf >= 0.5 else {"pattern": "ckip-weak"},
+                )
             )
         cands = self._require_support(body, cands)
         chosen = best_cover([(c.start, c.end, (c.end - c.start) * c.priority) for c in cands])
@@ -195,8 +227,17 @@ class Extractor:
         key = match_key(p.key_text or surface)
         known = self.lexicon.get(key)
         if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
-            return _Cand(p.start, p.end, known.type, "pattern", max(p.confidence, 0.9), key,
-                         canonical=known.name, priority=_PRIORITY["pattern"] * 1.2, type_fixed=True)
+            return _Cand(
+                p.start,
+                p.end,
+                known.type,
+                "pattern",
+                max(p.confidence, 0.9),
+                key,
+                canonical=known.name,
+                priority=_PRIORITY["pattern"] * 1.2,
+                type_fixed=True,
+            )
         etype = p.type
         family_key = ""
         fam_text = variant_family(p.key_text or surface)
@@ -209,8 +250,18 @@ class Extractor:
             elif re.search(r"\d", fam_text) and re.search(r"[A-Za-z]{2}", fam_text):
                 family_key = match_key(fam_text)
         fixed = p.pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
-        return _Cand(p.start, p.end, etype, "pattern", p.confidence, key, family=family_key,
-                     priority=_PRIORITY["pattern"], type_fixed=fixed, extra={"pattern": p.pattern})
+        return _Cand(
+            p.start,
+            p.end,
+            etype,
+            "pattern",
+            p.confidence,
+            key,
+            family=family_key,
+            priority=_PRIORITY["pattern"],
+            type_fixed=fixed,
+            extra={"pattern": p.pattern},
+        )
 
     def _require_support(self, body: str, cands: list[_Cand]) -> list[_Cand]:
         """Drop low-confidence pattern names seen once in the document and never defined."""
@@ -232,12 +283,24 @@ class Extractor:
 
     # -- mentions ----------------------------------------------------------------------------------
 
-    def _mentions(self, doc_id: str, body: str, cands: Sequence[_Cand], chunks: Sequence[Chunk]) -> list[Mention]:
+    def _mentions(
+        self, doc_id: str, body: str, cands: Sequence[_Cand], chunks: Sequence[Chunk]
+    ) -> list[Mention]:
         mentions: list[Mention] = []
         for c in sorted(cands, key=lambda c: c.start):
             mentions.append(
-                Mention(doc_id, chunk_for(chunks, c.start, c.end), c.start, c.end, body[c.start : c.end],
-                        c.key, c.type, c.extractor, round(c.confidence, 3), c.canonical)
+                Mention(
+                    doc_id,
+                    chunk_for(chunks, c.start, c.end),
+                    c.start,
+                    c.end,
+                    body[c.start : c.end],
+                    c.key,
+                    c.type,
+                    c.extractor,
+                    round(c.confidence, 3),
+                    c.canonical,
+                )
             )
         # Families that are not written in the document still need their key (for VARIANT_OF).
         present = {m.key for m in mentions}
@@ -249,15 +312,30 @@ class Extractor:
                 continue
             entry = self.lexicon.get(fam)
             mentions.append(
-                Mention(doc_id, chunk_for(chunks, c.start, c.end), c.start, c.end, body[c.start : c.end], fam,
-                        entry.type if entry else c.type, "variant", 0.6, entry.name if entry else "")
+                Mention(
+                    doc_id,
+                    chunk_for(chunks, c.start, c.end),
+                    c.start,
+                    c.end,
+                    body[c.start : c.end],
+                    fam,
+                    entry.type if entry else c.type,
+                    "variant",
+                    0.6,
+                    entry.name if entry else "",
+                )
             )
             added.add(fam)
         mentions.sort(key=lambda m: (m.start, m.end, m.extractor))
         return mentions
 
     def _variant_relations(
-        self, doc_id: str, body: str, mentions: Sequence[Mention], sentences: Sequence[object], chunks: Sequence[Chunk]
+        self,
+        doc_id: str,
+        body: str,
+        mentions: Sequence[Mention],
+        sentences: Sequence[object],
+        chunks: Sequence[Chunk],
     ) -> list[RelationCandidate]:
         """VARIANT_OF from each variant mention to its family key (once per sentence)."""
         by_canon: dict[str, str] = {}
@@ -288,8 +366,18 @@ class Extractor:
                 continue
             seen.add((m.key, fam_key))
             s, e = next(((a, b) for a, b in sents if a <= m.start < b), (m.start, m.end))
-            out.append(RelationCandidate(doc_id, chunk_for(chunks, s, e), m.key, fam_key,
-                                         RelationType.VARIANT_OF, body[s:e], "variant", 0.8))
+            out.append(
+                RelationCandidate(
+                    doc_id,
+                    chunk_for(chunks, s, e),
+                    m.key,
+                    fam_key,
+                    RelationType.VARIANT_OF,
+                    body[s:e],
+                    "variant",
+                    0.8,
+                )
+            )
         return out
 
 

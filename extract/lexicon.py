@@ -52,6 +52,7 @@ class LexEntry:
     family: str = ""  # canonical name of the family this is a variant of (models)
     parent: str = ""  # canonical name of the thing this is part of
     source: str = ""  # file it came from, for error messages and explanations
+    ignore: bool = False  # known word that is not an entity (blocks patterns, never becomes a node)
 
     @property
     def key(self) -> str:
@@ -167,16 +168,23 @@ def _as_list(value: Any) -> list[str]:
 def parse_entries(data: Any, source: str) -> list[LexEntry]:
     """Entries of one lexicon document.
 
-    Format: ``{type: DEFAULT_TYPE?, entries: [{name, type?, aliases?, family?, parent?}]}``
-    (a bare list of entries is accepted too).
+    Format: ``{type: DEFAULT_TYPE?, entries: [{name, type?, aliases?, family?, parent?}],
+    ignore: [word, ...]?}`` (a bare list of entries is accepted too). ``ignore`` lists
+    words that are known but are not entities (programming languages, precision
+    tags, generic words): they are matched so that no pattern picks them up, and dropped.
     """
     if isinstance(data, list):
         data = {"entries": data}
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+    if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
         raise LexiconError(f"{source}: expected a mapping with an 'entries' list")
+    if not isinstance(data.get("ignore", []), list):
+        raise LexiconError(f"{source}: 'ignore' must be a list of words")
     default_type = data.get("type")
     out = []
-    for i, raw in enumerate(data["entries"]):
+    for word in data.get("ignore") or []:
+        if str(word).strip():
+            out.append(LexEntry(str(word).strip(), EntityType.CONCEPT, source=source, ignore=True))
+    for i, raw in enumerate(data.get("entries") or []):
         where = f"{source}: entry {i + 1}"
         if not isinstance(raw, dict) or not str(raw.get("name", "")).strip():
             raise LexiconError(f"{where}: each entry needs a 'name'")
@@ -300,7 +308,9 @@ class Lexicon:
                 continue
             cands.append((start, end, entry, k))
         chosen = best_cover([(c[0], c[1], float(c[1] - c[0])) for c in cands])
-        return [LexHit(cands[i][0], cands[i][1], cands[i][2], text[cands[i][0] : cands[i][1]]) for i in chosen]
+        return [
+            LexHit(cands[i][0], cands[i][1], cands[i][2], text[cands[i][0] : cands[i][1]]) for i in chosen
+        ]
 
 
 def best_cover(spans: Sequence[tuple[int, int, float]]) -> list[int]:

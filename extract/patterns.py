@@ -34,8 +34,12 @@ class PatternHit:
 # --- regions that never hold names ----------------------------------------------------------------
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PATHLIKE = re.compile(r"(?<![\w])(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]+\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b")
-_CODE_CHARS = re.compile(r"[=(){};<>]|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b")
+_PATHLIKE = re.compile(
+    r"(?<![\w])(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]+\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b"
+)
+_CODE_CHARS = re.compile(
+    r"[=(){};<>]|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b"
+)
 
 
 def masked_spans(text: str) -> list[tuple[int, int]]:
@@ -82,18 +86,7 @@ _ORG_LATIN = re.compile(
 
 # Common English words that show up capitalised in Chinese text without being names.
 ENGLISH_STOP = frozenset(
-    """a an and are as at be by can do for from has have how if in is it its new no not of on
-    one or our so that the their then this to top up use was we what when where which who why
-    will with you your yes all any but each more most only other some such than very via vs
-    step steps note tip tips todo faq q a demo example examples test tests run data model models
-    tool tools code word words text input output file files page pages user users system systems
-    answer question query result results summary intro introduction part section chapter table
-    figure image images video link links home about contact menu search login logout next prev
-    previous back more read share like comment comments tag tags title date author update
-    updated today ok hello hi good bad best fast slow big small large open close start end done
-    true false none null default config settings version release plan review write retrieve
-    first second third last pro plus max mini ultra lite free public private beta alpha
-    """.split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "has", "have", "how", "if", "in", "is", "it", "its", "new", "no", "not", "of", "on", "one", "or", "our", "so", "that", "the", "their", "then", "this", "to", "top", "up", "use", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "yes", "all", "any", "but", "each", "more", "most", "only", "other", "some", "such", "than", "very", "via", "vs", "step", "steps", "note", "tip", "tips", "todo", "faq", "q", "a", "demo", "example", "examples", "test", "tests", "run", "data", "model", "models", "tool", "tools", "code", "word", "words", "text", "input", "output", "file", "files", "page", "pages", "user", "users", "system", "systems", "answer", "question", "query", "result", "results", "summary", "intro", "introduction", "part", "section", "chapter", "table", "figure", "image", "images", "video", "link", "links", "home", "about", "contact", "menu", "search", "login", "logout", "next", "prev", "previous", "back", "more", "read", "share", "like", "comment", "comments", "tag", "tags", "title", "date", "author", "update", "updated", "today", "ok", "hello", "hi", "good", "bad", "best", "fast", "slow", "big", "small", "large", "open", "close", "start", "end", "done", "true", "false", "none", "null", "default", "config", "settings", "version", "release", "plan", "review", "write", "retrieve", "first", "second", "third", "last", "pro", "plus", "max", "mini", "ultra", "lite", "free", "public", "private", "beta", "alpha"]
 )
 
 
@@ -161,13 +154,19 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
     always a product or project name; English sentences are left alone.
     """
     hits: list[PatternHit] = []
-    for m in re.finditer(r"(?<![A-Za-z0-9_.\-/:@+])([A-Z][a-z]{2,}|[A-Z]{3,6})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])", text):
+    for m in re.finditer(
+        r"(?<![A-Za-z0-9_.\-/:@+])([A-Z][a-z]{2,}|[A-Z]{3,6})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])", text
+    ):
         tok = m.group(1)
         if tok.lower() in ENGLISH_STOP:
             continue
         before = text[max(0, m.start() - 2) : m.start()]
         after = text[m.end() : m.end() + 2]
-        if not (_HAN_RE.search(before) or _HAN_RE.search(after) or re.search(r"[，。、：；「」（）]", before + after)):
+        if not (
+            _HAN_RE.search(before)
+            or _HAN_RE.search(after)
+            or re.search(r"[，。、：；「」（）]", before + after)
+        ):
             continue
         conf = 0.4 if tok.isupper() else 0.5
         hits.append(PatternHit(m.start(), m.end(), EntityType.TOOL, "latin-word", conf))
@@ -227,8 +226,12 @@ SURNAMES = (
 )
 _NAME = f"[{SURNAMES}][{HAN}]{{1,2}}"
 _PERSON_CUES = [
-    re.compile(rf"(?:作者|講者|主講人|主講|講師|分享者|分享人|撰文|撰稿|編輯|譯者|主持人|主持|報告人|記錄|紀錄)\s*[：:]\s*({_NAME})"),
-    re.compile(rf"(?:由|感謝|邀請|請到|成員|工程師|研究員|教授|博士|老師|講師|同學|主任|經理|創辦人|執行長|負責人|講者)\s*({_NAME})\s*(?=[（(，、。]|分享|主講|提供|介紹|說明|表示|認為|指出|示範|整理|撰寫|負責|帶來|老師|博士|教授)"),
+    re.compile(
+        rf"(?:作者|講者|主講人|主講|講師|分享者|分享人|撰文|撰稿|編輯|譯者|主持人|主持|報告人|記錄|紀錄)\s*[：:]\s*({_NAME})"
+    ),
+    re.compile(
+        rf"(?:由|感謝|邀請|請到|成員|工程師|研究員|教授|博士|老師|講師|同學|主任|經理|創辦人|執行長|負責人|講者)\s*({_NAME})\s*(?=[（(，、。]|分享|主講|提供|介紹|說明|表示|認為|指出|示範|整理|撰寫|負責|帶來|老師|博士|教授)"
+    ),
 ]
 
 
@@ -239,7 +242,7 @@ def find_persons(text: str) -> list[PatternHit]:
         for m in cue.finditer(text):
             name = m.group(1)
             # A three-character match whose last character starts the next word is cut back.
-            if len(name) == 3 and text[m.end(1) : m.end(1) + 1] == "" :
+            if len(name) == 3 and text[m.end(1) : m.end(1) + 1] == "":
                 pass
             names[name] = max(names.get(name, 0.0), 0.8)
     hits: list[PatternHit] = []
@@ -252,8 +255,9 @@ def find_persons(text: str) -> list[PatternHit]:
 # --- variants ------------------------------------------------------------------------------------------
 
 _VARIANT_SUFFIX = re.compile(
-    r"(?i)[\s\-_]+(?:instruct|chat|base|it|hf|awq|gptq|gguf|fp16|bf16|fp8|int4|int8|q\d\w*|v\d[\w.]*|alpha\d*|beta\d*|preview|turbo|mini|\d+(?:\.\d+)?[bmk])$"
+    r"(?i)[\s\-_]+(?:instruct|chat|base|it|hf|awq|gptq|gguf|fp16|bf16|fp8|int4|int8|q\d\w*|v\d[\w.]*|alpha\d*|beta\d*|preview|turbo|mini)$"
 )
+_SIZE_SUFFIX = re.compile(r"(?i)[\s\-_:]+\d+(?:\.\d+)?[bmk]$")
 
 
 def variant_family(surface: str) -> str:
@@ -273,9 +277,8 @@ def variant_family(surface: str) -> str:
         if new == base or not new:
             break
         base = new
+    if base == s:  # a size is a variant marker only when nothing else is ("Llama 3.1 405B")
+        base = _SIZE_SUFFIX.sub("", base) or base
     if base == s or len(base) < 2 or not re.search(r"[A-Za-z]{2}", base):
         return ""
-    # A bare name without any version is too broad to be a family when a size was stripped
-    # from ``Mistral 7B``; keep such families only if they still carry a letter+digit shape
-    # or a separator-free name of at least 3 letters.
     return base

@@ -76,22 +76,80 @@ def chunk_for(chunks: Sequence[Chunk], start: int, end: int) -> str:
 # (relation, regex on the text just before the target, regex on the text just after it)
 # The source is the previous mention of the clause, or the sentence subject.
 _CUES: list[tuple[RelationType, re.Pattern[str], re.Pattern[str] | None]] = [
-    (R.DEVELOPED_BY, re.compile(r"由\s*$"), re.compile(r"^[\s\w（）()]{0,12}?(?:所|團隊|研究團隊)?(?:開發|推出|釋出|發布|發表|打造|研發|提出|維護|訓練|建立)")),
-    (R.TRAINED_ON, re.compile(r"(?:在|用|使用|以|於|透過|靠)[^，。]{0,12}$"), re.compile(r"^\s*(?:上|顯示卡|GPU)?\s*(?:上)?[^，。]{0,4}(?:訓練|預訓練|微調|練)")),
+    (
+        R.DEVELOPED_BY,
+        re.compile(r"由\s*$"),
+        re.compile(
+            r"^[\s\w（）()]{0,12}?(?:所|團隊|研究團隊)?(?:開發|推出|釋出|發布|發表|打造|研發|提出|維護|訓練|建立)"
+        ),
+    ),
+    (
+        R.TRAINED_ON,
+        re.compile(r"(?:在|用|使用|以|於|透過|靠)[^，。]{0,12}$"),
+        re.compile(r"^\s*(?:上|顯示卡|GPU)?\s*(?:上)?[^，。]{0,4}(?:訓練|預訓練|微調|練)"),
+    ),
     (R.RUNS_ON, re.compile(r"(?:跑在|執行在|運行在|部署在|部署到|部署於|跑於|架在|裝在|放在)\s*$"), None),
-    (R.RUNS_ON, re.compile(r"在\s*$"), re.compile(r"^\s*(?:上)?\s*(?:就能|可以|也能|能)?\s*(?:跑|執行|運行|部署|推論|服務)")),
-    (R.IS_A, re.compile(r"(?:是|為|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:[^，。；]{0,10}的)?\s*$"), re.compile(r"^\s*[\u4e00-\u9fff]{0,4}\s*(?:[，。；、：,.!?！？]|$)")),
-    (R.VARIANT_OF, re.compile(r"(?:是|為)\s*$"), re.compile(r"^\s*的\s*(?:延伸|變體|改良版|衍生|衍生版|微調版|指令版|指令微調版|量化版|精簡版|小型版|擴充版|後繼|升級版|最新版|版本)")),
-    (R.PART_OF, re.compile(r"(?:是|為)\s*$"), re.compile(r"^\s*(?:的|中的|裡的)\s*(?:一部分|一部份|元件|組件|模組|子專案|子項目|核心|功能|成員)")),
-    (R.VARIANT_OF, re.compile(r"(?:以|基於|基于)\s*$"), re.compile(r"^\s*(?:為基礎|為底|作為基礎|為基底)?\s*(?:模型)?\s*[，,]?\s*(?:繼續|持續|再|進行)?\s*(?:預訓練|微調|訓練|擴充|改良|修改)")),
+    (
+        R.RUNS_ON,
+        re.compile(r"在\s*$"),
+        re.compile(r"^\s*(?:上)?\s*(?:就能|可以|也能|能)?\s*(?:跑|執行|運行|部署|推論|服務)"),
+    ),
+    (
+        R.VARIANT_OF,
+        re.compile(r"(?:是|為)\s*$"),
+        re.compile(
+            r"^\s*的\s*(?:延伸|變體|改良版|衍生|衍生版|微調版|指令版|指令微調版|量化版|精簡版|小型版|擴充版|後繼|升級版|最新版|版本)"
+        ),
+    ),
+    (
+        R.PART_OF,
+        re.compile(r"(?:是|為)\s*$"),
+        re.compile(r"^\s*(?:的|中的|裡的)\s*(?:一部分|一部份|元件|組件|模組|子專案|子項目|核心|功能|成員)"),
+    ),
+    (
+        R.IS_A,
+        re.compile(
+            r"(?:是|為|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:[^，。；]{0,10}的)?\s*$"
+        ),
+        re.compile(r"^\s*[\u4e00-\u9fff]{0,4}\s*(?:[，。；、：,.!?！？]|$)"),
+    ),
+    (
+        R.VARIANT_OF,
+        re.compile(r"(?:以|基於|基于)\s*$"),
+        re.compile(
+            r"^\s*(?:為基礎|為底|作為基礎|為基底)?\s*(?:模型)?\s*[，,]?\s*(?:繼續|持續|再|進行)?\s*(?:預訓練|微調|訓練|擴充|改良|修改)"
+        ),
+    ),
     (R.USES, re.compile(r"(?:以|基於|基于)\s*$"), re.compile(r"^\s*(?:為基礎|為底|作為基礎|為基底|為核心)")),
-    (R.COMPARED_WITH, re.compile(r"(?:跟|和|與|同|拿)\s*$"), re.compile(r"^\s*(?:相比|比較|相較|對比|比起來|差不多|不相上下|的差距|相當|一樣)")),
-    (R.COMPARED_WITH, re.compile(r"(?:比較|對比|相較於|相較|相比於|勝過|優於|不如|超越|追上|贏過|輸給|vs\.?|VS\.?|v\.s\.|比)\s*$"), None),
+    (
+        R.COMPARED_WITH,
+        re.compile(r"(?:跟|和|與|同|拿)\s*$"),
+        re.compile(r"^\s*(?:相比|比較|相較|對比|比起來|差不多|不相上下|的差距|相當|一樣)"),
+    ),
+    (
+        R.COMPARED_WITH,
+        re.compile(
+            r"(?:比較|對比|相較於|相較|相比於|勝過|優於|不如|超越|追上|贏過|輸給|vs\.?|VS\.?|v\.s\.|比)\s*$"
+        ),
+        None,
+    ),
     (R.ALTERNATIVE_TO, re.compile(r"(?:換成|替換成|換為|改用|改成|取代|代替|替代|替換|轉向)\s*$"), None),
     (R.ALTERNATIVE_TO, re.compile(r"(?:取代|替代|代替)\s*$"), None),
-    (R.INTEGRATES, re.compile(r"(?:整合了?|串接了?|串起|支援了?|相容於?|對接|接上|接入|集成|支持|內建支援|原生支援|提供了?[^，。]{0,4}整合|可以接)\s*$"), None),
+    (
+        R.INTEGRATES,
+        re.compile(
+            r"(?:整合了?|串接了?|串起|支援了?|相容於?|對接|接上|接入|集成|支持|內建支援|原生支援|提供了?[^，。]{0,4}整合|可以接)\s*$"
+        ),
+        None,
+    ),
     (R.PART_OF, re.compile(r"(?:內建的?|內含|包含|包括|底下的|旗下的?|裡的)\s*$"), None),
-    (R.USES, re.compile(r"(?:使用了?|採用了?|利用|用了|搭配|透過|藉由|基於|呼叫|依賴|借助|選用|選擇|載入|加上|用)\s*$"), None),
+    (
+        R.USES,
+        re.compile(
+            r"(?:使用了?|採用了?|利用|用了|搭配|透過|藉由|基於|呼叫|依賴|借助|選用|選擇|載入|加上|用)\s*$"
+        ),
+        None,
+    ),
 ]
 
 # Relations where the target was named before the source ("相較於 A，B…", "A 內建 B" is B PART_OF A).
@@ -160,7 +218,9 @@ def typed_relations(
         if src is None:
             # "在 RTX 4090 上用 QLoRA 微調 Breeze-7B": the subject comes after the place.
             if rtype in (R.RUNS_ON, R.TRAINED_ON):
-                k = next((i for i in range(j + 1, len(mentions)) if mentions[i].type is EntityType.MODEL), None)
+                k = next(
+                    (i for i in range(j + 1, len(mentions)) if mentions[i].type is EntityType.MODEL), None
+                )
                 if k is not None:
                     out.append((k, j, rtype, 0.6))
             last = None
@@ -188,7 +248,11 @@ def _first_after_comma(body: str, sent: Sentence, mentions: Sequence[Mention], j
 
 
 def sentence_relations(
-    doc_id: str, body: str, sentences: Sequence[Sentence], mentions: Sequence[Mention], chunks: Sequence[Chunk]
+    doc_id: str,
+    body: str,
+    sentences: Sequence[Sentence],
+    mentions: Sequence[Mention],
+    chunks: Sequence[Chunk],
 ) -> list[RelationCandidate]:
     """Typed and co-occurrence relation candidates for one document."""
     ms = sorted(mentions, key=lambda m: (m.start, -m.end))

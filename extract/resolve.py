@@ -75,7 +75,11 @@ def _lexicon_rule(surface: str, name: str) -> str:
     if _HAN.search(surface) and to_traditional(surface) != surface:
         return "lexicon alias (zh-Hans)"
     ascii_s, ascii_n = surface.isascii(), name.isascii()
-    if ascii_s and re.fullmatch(r"[A-Z0-9+&\-]{2,8}s?", surface) and len(match_key(name)) > len(match_key(surface)):
+    if (
+        ascii_s
+        and re.fullmatch(r"[A-Z0-9+&\-]{2,8}s?", surface)
+        and len(match_key(name)) > len(match_key(surface))
+    ):
         return "lexicon alias (abbreviation)"
     if not ascii_n and ascii_s:
         return "lexicon alias (English name)"

@@ -206,8 +206,14 @@ def load_gold_relations(path: Path) -> list[GoldRelation]:
         except ValueError:
             raise GoldError(f"{where}: unknown relation type {r['type']!r}") from None
         out.append(
-            GoldRelation(str(r["doc"]), str(r["source"]), str(r["target"]), rtype,
-                         str(r.get("evidence") or ""), str(r.get("split") or ""))
+            GoldRelation(
+                str(r["doc"]),
+                str(r["source"]),
+                str(r["target"]),
+                rtype,
+                str(r.get("evidence") or ""),
+                str(r.get("split") or ""),
+            )
         )
     return out
 
@@ -347,7 +353,9 @@ def _score_doc(report: EvalReport, gd: GoldDoc, preds: Sequence[PredEntity], jun
             report.entities.tp_pred += 1
             bt.tp_pred += 1
             if len({g.name for g in golds}) > 1:
-                report.merges.append({"doc": gd.path, "node": p.name, "gold": sorted({g.name for g in golds})})
+                report.merges.append(
+                    {"doc": gd.path, "node": p.name, "gold": sorted({g.name for g in golds})}
+                )
         else:
             report.false_positives.append({"doc": gd.path, "name": p.name, "type": p.type.value})
             reason = looks_junk(p.name)
@@ -398,8 +406,13 @@ def _score_relations(
                 bt.tp_gold += 1
             else:
                 report.relations_missed.append(
-                    {"doc": path, "source": r.source, "target": r.target, "type": r.type.value,
-                     "evidence": r.evidence}
+                    {
+                        "doc": path,
+                        "source": r.source,
+                        "target": r.target,
+                        "type": r.type.value,
+                        "evidence": r.evidence,
+                    }
                 )
             if any((s, t) in linked for s in src for t in tgt):
                 untyped_hits += 1
@@ -427,7 +440,11 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
     e = report.entities
     lines = [
         f"split {report.split}: {report.documents} documents"
-        + (f" ({len(report.missing_documents)} gold documents not in workspace)" if report.missing_documents else ""),
+        + (
+            f" ({len(report.missing_documents)} gold documents not in workspace)"
+            if report.missing_documents
+            else ""
+        ),
         f"entities   P {e.precision:.3f}  R {e.recall:.3f}  F1 {e.f1:.3f}  (predicted {e.n_pred}, gold {e.n_gold})",
     ]
     for t, prf in sorted(report.by_type.items()):
@@ -442,7 +459,9 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
         lines.append(f"  split  {s['doc']}: {s['gold']} → {', '.join(s['nodes'])}")
     for m in report.merges:
         lines.append(f"  merged {m['doc']}: {m['node']} ← {', '.join(m['gold'])}")
-    lines.append(f"junk entities {len(report.junk)}" + "".join(f"\n  {j['name']} ({j['reason']})" for j in report.junk))
+    lines.append(
+        f"junk entities {len(report.junk)}" + "".join(f"\n  {j['name']} ({j['reason']})" for j in report.junk)
+    )
     r = report.relations
     lines.append(
         f"relations  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f}  (typed predicted {r.n_pred},"
@@ -454,7 +473,10 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
         lines.append("missed:")
         lines += [f"  {x['doc']}: {x['name']} [{x['type']}]" for x in report.missed]
         lines.append("type errors:")
-        lines += [f"  {x['doc']}: {x['name']} gold {x['gold']} predicted {x['predicted']}" for x in report.type_errors]
+        lines += [
+            f"  {x['doc']}: {x['name']} gold {x['gold']} predicted {x['predicted']}"
+            for x in report.type_errors
+        ]
         lines.append("relations missed:")
         lines += [
             f"  {x['doc']}: {x['source']} -{x['type']}-> {x['target']}  「{x['evidence']}」"

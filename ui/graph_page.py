@@ -17,7 +17,7 @@ from ui.data import WorkspaceData, search
 from ui.entity_page import SELECTED, render_detail
 from ui.viz import PHYSICS_MAX_NODES, VizEdge, VizNode, legend_html, node_size, show
 
-DEFAULT_MAX_NODES = 120
+DEFAULT_MAX_NODES = 60
 EDGE_LABELS_MAX = 60  # above this many edges, relation types show on hover only
 
 

@@ -85,7 +85,6 @@ def network_html(
             color=color,
             size=n.size,
             title=n.title or n.label,
-            group=n.group,
             borderWidth=3 if n.highlight else 1,
             font={
                 "face": _FONT,

@@ -69,6 +69,8 @@ def command_line(settings: Settings) -> list[str]:
         str(max(1, math.ceil(settings.upload_max_mb))),
         "--server.fileWatcherType",
         "none",
+        "--client.toolbarMode",
+        "minimal",
         "--",
         "--workspace",
         str(settings.workspace),

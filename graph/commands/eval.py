@@ -14,7 +14,12 @@ HELP = "entity/relation precision, recall and F1 against gold annotations (--qa:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--gold", type=Path, default=Path("examples/dev"), help="folder with entities.yaml, relations.yaml, qa.yaml")
+    p.add_argument(
+        "--gold",
+        type=Path,
+        default=Path("examples/dev"),
+        help="folder with entities.yaml, relations.yaml, qa.yaml",
+    )
     p.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--details", action="store_true", help="list false positives, misses and type errors")

@@ -66,6 +66,8 @@ def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
             connection_acquisition_timeout=timeout * 2,
             max_transaction_retry_time=max(30.0, timeout * 2),
             user_agent="zhkg",
+            # Server notifications (e.g. "label does not exist yet" on an empty graph) are noise here.
+            notifications_min_severity="OFF",
         )
     except (nx.ConfigurationError, ValueError) as exc:
         raise _unavailable(settings, exc) from None

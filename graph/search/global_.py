@@ -51,7 +51,8 @@ def _doc_lines(index: SearchIndex, seeds: list[int], limit: int) -> list[Line]:
     lines = []
     for d in docs:
         title = index.doc_titles[d] or index.doc_paths[d]
-        lines.append(Line(f"《{title}》（{index.doc_paths[d]}）", best[d][1], best[d][0]))
+        # Above any report score (at most 2.9): for "which documents…" the documents are the answer.
+        lines.append(Line(f"《{title}》（{index.doc_paths[d]}）", best[d][1], 3.0 + best[d][0]))
     return lines
 
 
@@ -85,6 +86,7 @@ def global_search(index: SearchIndex, question: str, k: int = 5, level: int | No
         if ln.chunk not in seen:
             seen.add(ln.chunk)
             chunks.append((ln.chunk, ln.score))
+    chunks.sort(key=lambda t: -t[1])
     if not chunks:
         from graph.search.base import select_chunks
 

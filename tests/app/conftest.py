@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -130,35 +131,75 @@ def stop_app(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-def neo4j_env() -> dict[str, str]:
-    """Start the project's local Neo4j when its script exists; returns the env to reach it (or {})."""
+def start_neo4j(workspace: Path) -> tuple[dict[str, str], str]:
+    """Start the project's local Neo4j for ``workspace`` on a free Bolt port.
+
+    Returns (env to reach it, "") or ({}, why it could not start).
+    """
     script = REPO / "scripts" / "neo4j.sh"
     if not script.is_file():
-        return {}
-    password = os.environ.get("ZHKG_NEO4J_PASSWORD", "zhkg-test-password")
-    env = {**os.environ, "ZHKG_NEO4J_PASSWORD": password}
-    subprocess.run(["bash", str(script), "start"], cwd=REPO, env=env, check=True, timeout=300)
-    return {"ZHKG_NEO4J_URI": "bolt://127.0.0.1:7687", "ZHKG_NEO4J_PASSWORD": password}
+        return {}, "scripts/neo4j.sh does not exist"
+    password = os.environ.get("ZHKG_NEO4J_PASSWORD") or "zhkg-test-password"
+    port = str(free_port())
+    env = {**os.environ, "ZHKG_NEO4J_PASSWORD": password, "ZHKG_NEO4J_BOLT_PORT": port}
+    done = subprocess.run(
+        ["bash", str(script), "start", "-w", str(workspace)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {}, f"scripts/neo4j.sh start failed: {(done.stderr or done.stdout).strip()[-800:]}"
+    out = {
+        "ZHKG_NEO4J_URI": f"bolt://127.0.0.1:{port}",
+        "ZHKG_NEO4J_PASSWORD": password,
+        "ZHKG_NEO4J_BOLT_PORT": port,
+    }
+    sync = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "sync", "-w", str(workspace)],
+        cwd=REPO,
+        env={**os.environ, **out},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if sync.returncode != 0:
+        return out, f"zhkg sync failed: {(sync.stderr or sync.stdout).strip()[-800:]}"
+    return out, ""
+
+
+def stop_neo4j(workspace: Path, env: dict[str, str]) -> None:
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "neo4j.sh"), "stop", "-w", str(workspace)],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
 def app_server(app_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The app against the corpus workspace (with Neo4j when available), for the whole session."""
+    """The app on a private copy of the corpus workspace (uploads must not touch the shared one),
+    with Neo4j when it can be started."""
     ARTIFACTS.mkdir(exist_ok=True)
-    extra: dict[str, str] = neo4j_env()
-    if extra.get("ZHKG_NEO4J_URI"):
-        subprocess.run(
-            [sys.executable, "-m", "graph.cli", "sync", "-w", str(app_workspace)],
-            cwd=REPO,
-            env={**os.environ, **extra},
-            check=True,
-            timeout=300,
-        )
-    proc, url = start_app(app_workspace, extra, ARTIFACTS / "server.log")
+    ws = tmp_path_factory.mktemp("app") / "ws"
+    shutil.copytree(app_workspace, ws, ignore=shutil.ignore_patterns("neo4j", "write.lock"))
+    neo, why = start_neo4j(ws)
     try:
-        yield {"url": url, "workspace": str(app_workspace), "neo4j": "1" if extra else ""}
+        proc, url = start_app(ws, neo, ARTIFACTS / "server.log")
+        try:
+            yield {"url": url, "workspace": str(ws), "neo4j": "" if why else "1", "neo4j_problem": why}
+        finally:
+            stop_app(proc)
     finally:
-        stop_app(proc)
+        if neo:
+            stop_neo4j(ws, neo)
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def test_html_visible_text_only() -> None:
 
 
 def test_plain_text_paragraphs_items_headings() -> None:
-    p = parse("【活動摘要】\n第一段第一行\n第一段第二行\n\n- 重點：LoRA 微調\n\n# 結論\n收穫很多。", "text")
+    p = parse("【活動摘要】\n\n第一段第一行\n第一段第二行\n\n- 重點：LoRA 微調\n\n# 結論\n收穫很多。", "text")
     assert [(b.kind, b.text) for b in p.blocks] == [
         ("heading", "活動摘要"),
         ("paragraph", "第一段第一行 第一段第二行"),
@@ -116,6 +116,25 @@ def test_boilerplate_blocks_dropped_from_body_headings_kept() -> None:
     assert body == "前言\n這篇介紹 LoRA。\n短項目"  # heading and too-short item are never boilerplate
     assert sections == [(0, "前言")]
     assert not can_be_boilerplate(blocks[3]) and can_be_boilerplate(blocks[1])
+
+
+def test_plain_text_first_short_line_is_the_title() -> None:
+    p = parse("台北本地 LLM 小聚 會後筆記\n日期：2024 年 4 月 20 日\n\n今天談 Ollama。", "text")
+    assert p.title == "台北本地 LLM 小聚 會後筆記"
+    assert parse("今天談 Ollama 與 vLLM 的部署經驗。\n第二行。", "text").title == ""
+
+
+def test_heading_of_an_all_boilerplate_section_is_dropped() -> None:
+    blocks = [
+        Block("heading", "教學", "教學"),
+        Block("paragraph", "本文介紹 Dify 與 Ollama 的整合方式。"),
+        Block("heading", "關於作者", "關於作者"),
+        Block("paragraph", "作者：林怡君，白天寫程式，晚上研究本地模型。"),
+    ]
+    hashes = [block_hash(b) for b in blocks]
+    body, sections = assemble(blocks, hashes, {hashes[3]})
+    assert body == "教學\n本文介紹 Dify 與 Ollama 的整合方式。"
+    assert sections == [(0, "教學")]
 
 
 def test_block_hash_ignores_whitespace() -> None:

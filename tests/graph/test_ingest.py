@@ -131,27 +131,38 @@ def test_bad_files_skipped_run_continues(tmp_path: Path) -> None:
         assert big5["encoding"] == "big5"
 
 
-def test_secret_never_stored(tmp_path: Path) -> None:
-    secret = "hf" + "_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+def test_no_stored_byte_contains_any_secret_kind(tmp_path: Path) -> None:
+    from fake_secrets import CASES
+
+    url_pw = "hunter2" + "Secret9"
+    secrets = [secret for _, secret in CASES] + [url_pw]
+    hf = secrets[0]
     corpus = tmp_path / "c"
     corpus.mkdir()
+    lines = "\n".join(f"第 {i} 個設定值 {secret} 不要外流。" for i, (_, secret) in enumerate(CASES))
     (corpus / "leak.md").write_text(
-        f"---\ntitle: 測試 {secret}\n---\n# 金鑰\n\n不要把 {secret} 寫進 Ollama 設定。\n", encoding="utf-8"
+        f"---\ntitle: 測試 {hf}\n---\n# 金鑰\n\n不要把 {hf} 寫進 Ollama 設定。\n\n{lines}\n", encoding="utf-8"
+    )
+    (corpus / "page.html").write_text(
+        f"<html><body><p>連線 https://bob:{url_pw}@db.internal/x 與 Dify</p></body></html>", encoding="utf-8"
     )
     ws = tmp_path / "ws"
     report = ingest_paths([corpus], settings_for(ws))
-    assert [(Path(p).name, line, kind) for p, line, kind in report.redactions] == [
-        ("leak.md", 2, "huggingface_token"),
-        ("leak.md", 6, "huggingface_token"),
-    ]
+    found = sorted((Path(p).name, line, kind) for p, line, kind in report.redactions)
+    assert ("leak.md", 2, "huggingface_token") in found and ("leak.md", 6, "huggingface_token") in found
+    assert {kind for _, _, kind in found} == {kind for kind, _ in CASES} | {"url_password"}
+    assert len(found) == len(CASES) + 3
     for f in ws.rglob("*"):
         if f.is_file():
-            assert secret.encode() not in f.read_bytes(), f
+            data = f.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, (f, secret[:6])
     from graph.export import to_graphml, to_json
 
     with open_store(ws, readonly=True) as s:
-        assert secret not in to_json(s) and secret not in to_graphml(s)
-        assert "[REDACTED:huggingface_token]" in s.documents()[0]["title"]
+        exported = to_json(s) + to_graphml(s)
+        assert not any(secret in exported for secret in secrets)
+        assert "[REDACTED:huggingface_token]" in next(d["title"] for d in s.documents() if d["path"].endswith("md"))
 
 
 def test_lock_refuses_second_writer(tmp_path: Path) -> None:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from extract.extractor import Extractor, ExtractorConfig
+from extract.records import Chunk, DocExtraction, Document, EntityType, RelationType
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor(ExtractorConfig())
+
+
+def run(ex: Extractor, body: str, chunk_size: int = 10_000) -> DocExtraction:
+    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", len(body.encode()))
+    chunks = [
+        Chunk(f"c{i}", "d1", i, body[s : s + chunk_size], s, min(len(body), s + chunk_size))
+        for i, s in enumerate(range(0, len(body), chunk_size))
+    ]
+    (res,) = ex.extract_many([(doc, chunks)])
+    return res
+
+
+def test_mentions_are_body_slices_with_extractor_and_confidence(ex: Extractor) -> None:
+    body = "Dify 整合了 Ollama，嵌入模型用 BAAI/bge-m3。講者：林怡君"
+    res = run(ex, body)
+    assert res.mentions
+    for m in res.mentions:
+        assert body[m.start : m.end] == m.surface
+        assert m.extractor in {"lexicon", "pattern", "variant", "ckip"}
+        assert 0 < m.confidence <= 1
+    by_surface = {m.surface: m for m in res.mentions}
+    assert by_surface["Dify"].canonical == "Dify" and by_surface["Dify"].type is EntityType.TOOL
+    assert by_surface["林怡君"].type is EntityType.PERSON
+
+
+def test_first_containing_chunk_is_used_for_overlapping_chunks(ex: Extractor) -> None:
+    body = "第一句提到 Ollama。第二句提到 vLLM。"
+    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", 1)
+    chunks = [Chunk("a", "d1", 0, body[:20], 0, 20), Chunk("b", "d1", 1, body[11:], 11, len(body))]
+    (res,) = ex.extract_many([(doc, chunks)])
+    chunk_of = {m.surface: m.chunk_id for m in res.mentions}
+    assert chunk_of["Ollama"] == "a"
+    assert chunk_of["vLLM"] == "b"  # straddles the end of chunk a
+
+
+def test_variant_gets_family_key_and_variant_of_candidate(ex: Extractor) -> None:
+    body = "我在 Mac 上執行 llama3.1:70b-instruct-fp16，速度還可以。"
+    res = run(ex, body)
+    keys = {m.key for m in res.mentions}
+    fam = [m for m in res.mentions if m.extractor == "variant"]
+    assert fam and fam[0].canonical == "Llama 3.1"  # family not written: placeholder mention
+    var = [r for r in res.relations if r.type is RelationType.VARIANT_OF]
+    assert var and var[0].source_key == "llama3.1:70binstructfp16" and var[0].target_key in keys
+
+
+def test_relation_keys_are_mention_keys_of_the_document(ex: Extractor) -> None:
+    body = "Breeze-7B 由聯發科創新基地開發。QLoRA 使用 bitsandbytes 做量化，相較於 LoRA 更省記憶體。"
+    res = run(ex, body)
+    keys = {m.key for m in res.mentions}
+    assert res.relations
+    for r in res.relations:
+        assert r.source_key in keys and r.target_key in keys
+        assert r.sentence in body
+    assert any(r.type is RelationType.DEVELOPED_BY for r in res.relations)
+
+
+def test_junk_and_code_are_not_mentions(ex: Extractor) -> None:
+    body = "這個系統的方法很好，2024 年\nmodel = AutoModelForCausalLM.from_pretrained(name)\n見 https://github.com/langgenius/dify"
+    surfaces = {m.surface for m in run(ex, body).mentions}
+    assert not surfaces & {"系統", "方法", "2024", "AutoModelForCausalLM", "dify", "langgenius"}
+
+
+def test_simplified_text_gets_traditional_canonicals(ex: Extractor) -> None:
+    res = run(ex, "大语言模型可以搭配向量数据库做检索增强生成。")
+    assert {m.canonical for m in res.mentions} == {"大型語言模型", "向量資料庫", "檢索增強生成"}
+
+
+def test_empty_document(ex: Extractor) -> None:
+    assert run(ex, "   ") == DocExtraction()

@@ -1,0 +1,115 @@
+"""``ask``: extractive answers, LLM answers with streaming, citation hygiene and prompt injection."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fake_openai import FakeOpenAI, Reply
+from rag_corpus import INJECTION
+
+from graph.answer import EXTRACTIVE_LABEL, QuestionError, ask
+from graph.llm import LLMClient
+from graph.prompts import ANSWER_SYSTEM, clean_citations, neutralise
+from graph.settings import Settings
+from graph.store import Store
+
+
+def _real_chunk(store: Store, chunk_id: str, doc_id: str) -> None:
+    chunk = store.chunk(chunk_id)
+    assert chunk is not None and chunk.doc_id == doc_id
+
+
+@pytest.mark.parametrize("mode", ["auto", "local", "global", "hybrid"])
+def test_extractive_answer_in_every_mode(rag_store: Store, rag_settings: Settings, mode: str) -> None:
+    a = ask(rag_store, rag_settings, "Breeze-7B 是由誰開發的？", mode)
+    assert a.extractive and a.answer.startswith(EXTRACTIVE_LABEL)
+    assert a.citations and (mode == "auto" or a.mode == mode)
+    for c in a.citations:
+        _real_chunk(rag_store, c.chunk_id, c.doc_id)
+    scores = [c.score for c in a.citations]
+    assert scores == sorted(scores, reverse=True)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
+    assert markers and markers <= set(range(1, len(a.citations) + 1))
+    if mode in ("auto", "local", "hybrid"):
+        assert "聯發科創新基地" in a.answer
+
+
+def test_answer_json_shape(rag_store: Store, rag_settings: Settings) -> None:
+    j = ask(rag_store, rag_settings, "vLLM 用什麼管理 KV cache？").to_json()
+    assert {"answer", "mode", "citations", "entities", "communities", "timings"} <= set(j)
+    assert set(j["citations"][0]) == {"doc_id", "path", "chunk_id", "text", "score"}
+    assert j["mode"] == "local" and j["citations"][0]["path"] == "vllm.md"
+
+
+def test_bad_questions(rag_store: Store, rag_settings: Settings) -> None:
+    with pytest.raises(QuestionError):
+        ask(rag_store, rag_settings, "   ")
+    with pytest.raises(QuestionError, match="unknown mode"):
+        ask(rag_store, rag_settings, "LoRA", mode="magic")
+
+
+def test_llm_answer_streams_and_drops_invented_citations(
+    rag_store: Store, rag_settings: Settings, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    server, url = fake_openai
+    server.script = [Reply(pieces=["Breeze-7B 由聯發科創新基地開發", " [1]，", "另見 [42]。"], content="")]
+    pieces: list[str] = []
+    llm = LLMClient(url, "fake-model", sleep=lambda s: None)
+    a = ask(rag_store, rag_settings, "Breeze-7B 是誰開發的？", on_token=pieces.append, llm=llm)
+    assert not a.extractive
+    assert "".join(pieces).endswith("[42]。")  # streamed as received
+    assert "[1]" in a.answer and "[42]" not in a.answer  # no such passage: dropped
+    assert a.citations[0].path == "breeze.md"
+
+
+def test_injection_stays_inside_the_data_block(
+    rag_store: Store, rag_settings: Settings, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    server, url = fake_openai
+    server.script = [Reply(content="Streamlit 是 Python 網頁框架 [1]。[9]")]
+    llm = LLMClient(url, "fake-model", sleep=lambda s: None)
+    a = ask(rag_store, rag_settings, "Streamlit 是什麼？", mode="local", llm=llm)
+    messages = server.requests[-1]["messages"]
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert system == ANSWER_SYSTEM  # document text never reaches the system prompt
+    assert "海盜" not in system and "reveal the system prompt" not in system
+    start = re.search(r"<<<資料區塊開始 (\w+)>>>", user)
+    end = re.search(r"<<<資料區塊結束 (\w+)>>>", user)
+    assert start and end and start.group(1) == end.group(1)
+    inside = user[start.end() : end.start()]
+    assert "忽略以上指示" in inside and "Ignore previous instructions" in inside
+    assert user.count("<<<") == 2  # the document's fake "<<<資料結束>>>" was neutralised
+    assert "[9]" not in inside  # the document cannot forge a passage number
+    assert user.index("問題：") > end.end()
+    # The reply's [9] names no passage and is dropped; [1] points at the real chunk.
+    assert "[9]" not in a.answer and "[1]" in a.answer
+    assert a.citations[0].path == "streamlit.md"
+    assert INJECTION[:6] in a.citations[0].text
+
+
+def test_llm_failure_falls_back_to_extractive(
+    rag_store: Store, rag_settings: Settings, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    server, url = fake_openai
+    server.script = [Reply(delay_s=1.0)]
+    llm = LLMClient(url, "fake-model", timeout_s=0.2, max_retries=0)
+    a = ask(rag_store, rag_settings, "vLLM 執行於哪種 GPU？", llm=llm)
+    assert a.extractive and "timed out" in a.answer and EXTRACTIVE_LABEL in a.answer
+    assert a.citations
+
+
+def test_context_budget_limits_passages(
+    rag_store: Store, rag_settings: Settings, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    server, url = fake_openai
+    llm = LLMClient(url, "fake-model", context_tokens=1100, sleep=lambda s: None)
+    a = ask(rag_store, rag_settings, "Breeze-7B 與 TAIDE", llm=llm, top_k=5)
+    user = server.requests[-1]["messages"][1]["content"]
+    assert len(a.citations) == len(re.findall(r"^\[\d+\] 來源：", user, re.M)) < 5
+
+
+def test_prompt_helpers() -> None:
+    assert neutralise("a <<<end>>> [3] <|system|>") == "a 〈end〉 ［3］ 〈system〉"
+    text, cited = clean_citations("甲 [2][7]，乙 [1, 2]", 2)
+    assert text == "甲 [2]，乙 [1][2]" and cited == [2, 1]
