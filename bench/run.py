@@ -45,7 +45,19 @@ BENCH_ROOT = Path(os.environ.get("ZHKG_BENCH_ROOT", "/tmp/zhkg-bench"))
 NEO4J_PORT = int(os.environ.get("ZHKG_BENCH_NEO4J_PORT", "7697"))  # not 7687: others may run theirs
 
 # fine timer name → stage in the printed table
-STAGES = ("load", "redact", "clean", "chunk", "ner", "ckip", "relations", "resolve", "store", "communities", "other")
+STAGES = (
+    "load",
+    "redact",
+    "clean",
+    "chunk",
+    "ner",
+    "ckip",
+    "relations",
+    "resolve",
+    "store",
+    "communities",
+    "other",
+)
 
 
 # -- stage timers --------------------------------------------------------------------------------
@@ -99,8 +111,14 @@ def instrument(timer: StageTimer) -> None:
     timer.patch(ex.Extractor, "_candidates", "ner.candidates")
     timer.patch(ex.Extractor, "_mentions", "ner.mentions")
     timer.patch(Lexicon, "find", "ner.lexicon_find")
-    for f in ("make_view", "masked_spans", "find_latin_names", "find_plain_latin_words", "find_chinese_terms",
-              "find_persons"):
+    for f in (
+        "make_view",
+        "masked_spans",
+        "find_latin_names",
+        "find_plain_latin_words",
+        "find_chinese_terms",
+        "find_persons",
+    ):
         timer.patch(ex, f, f"ner.{f}")
     timer.patch(extract.ckip.Ckip, "entities", "ckip.entities")
     timer.patch(ex, "split_sentences", "relations.split_sentences")
@@ -108,12 +126,102 @@ def instrument(timer: StageTimer) -> None:
     timer.patch(ex.Extractor, "_variant_relations", "relations.variant_relations")
     timer.patch(Store, "_derive_relations", "relations.derive_relations_sql")
     timer.patch(gi, "resolve", "resolve.resolve")
-    for f in ("document_hashes", "put_document", "set_body", "replace_extraction", "document", "documents_in_group",
-              "blocks", "block_doc_counts", "group_sizes", "surface_stats", "replace_graph", "set_meta"):
+    for f in (
+        "document_hashes",
+        "put_document",
+        "set_body",
+        "replace_extraction",
+        "document",
+        "documents_in_group",
+        "blocks",
+        "block_doc_counts",
+        "group_sizes",
+        "surface_stats",
+        "replace_graph",
+        "set_meta",
+    ):
         timer.patch(Store, f, f"store.{f}")
     timer.patch(graph.communities, "refresh", "communities.refresh")
     timer.patch(graph.communities, "build_communities", "communities.build")
     timer.patch(graph.communities, "apply_llm_writer", "communities.reports_cache")
+
+
+_QUADRATIC_DELETE = "DELETE FROM temp.rc WHERE type='RELATED_TO' AND EXISTS (SELECT 1 FROM temp.rc x"
+
+
+def proposed_derive_relations(self: Any) -> None:
+    """``Store._derive_relations`` with the fix proposed to the lead (bench/README.md), same result.
+
+    The shipped version drops co-occurrence rows covered by a typed relation with
+    a correlated ``EXISTS`` over the unindexed temp table, with an ``OR`` that
+    defeats any index: O(n²) in relation candidates (54 s for 13k candidates,
+    hours at 1k documents). Here the typed pairs go into a temp table with a
+    unique index, both directions, so the check is one index probe per row.
+    """
+    from graph.store import EVIDENCE_PER_RELATION, SYMMETRIC, _j, stable_id
+
+    c = self.conn
+    sym = ",".join(f"'{t}'" for t in sorted(SYMMETRIC))
+    c.execute("DROP TABLE IF EXISTS temp.rc")
+    c.execute("DROP TABLE IF EXISTS temp.typed")
+    c.execute(
+        "CREATE TEMP TABLE rc AS SELECT"
+        f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN t.entity_id"
+        "  ELSE s.entity_id END AS src,"
+        f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN s.entity_id"
+        "  ELSE t.entity_id END AS tgt,"
+        " r.type, r.doc_id, r.chunk_id, r.sentence, r.extractor, r.confidence, r.weight"
+        " FROM rel_candidates r JOIN entity_keys s ON s.key = r.source_key"
+        " JOIN entity_keys t ON t.key = r.target_key WHERE s.entity_id != t.entity_id"
+    )
+    c.execute(
+        "CREATE TEMP TABLE typed AS SELECT src AS a, tgt AS b FROM temp.rc WHERE type != 'RELATED_TO'"
+        " UNION SELECT tgt, src FROM temp.rc WHERE type != 'RELATED_TO'"
+    )
+    c.execute("CREATE UNIQUE INDEX temp.typed_ab ON typed(a, b)")
+    c.execute(
+        "DELETE FROM temp.rc WHERE type='RELATED_TO'"
+        " AND EXISTS (SELECT 1 FROM temp.typed x WHERE x.a = rc.src AND x.b = rc.tgt)"
+    )
+    c.execute("DROP TABLE temp.typed")
+    rows = c.execute(
+        "SELECT src, tgt, type, SUM(weight), MAX(confidence), GROUP_CONCAT(DISTINCT extractor)"
+        " FROM temp.rc GROUP BY src, tgt, type"
+    ).fetchall()
+    c.executemany(
+        "INSERT INTO relations(id, source, target, type, weight, confidence, extractors) VALUES (?,?,?,?,?,?,?)",
+        [
+            (stable_id("r", s, t, ty), s, t, ty, round(w, 4), conf, _j(sorted(set(ex.split(",")))))
+            for s, t, ty, w, conf, ex in rows
+        ],
+    )
+    c.execute(
+        "INSERT INTO evidence(relation_id, doc_id, chunk_id, text, extractor, confidence)"
+        " SELECT rel.id, e.doc_id, e.chunk_id, e.sentence, e.extractor, e.confidence FROM ("
+        "  SELECT *, ROW_NUMBER() OVER (PARTITION BY src, tgt, type, sentence"
+        "   ORDER BY confidence DESC) AS dup FROM temp.rc) e"
+        " JOIN relations rel ON rel.source=e.src AND rel.target=e.tgt AND rel.type=e.type"
+        " WHERE e.dup = 1"
+    )
+    c.execute(
+        "DELETE FROM evidence WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER()"
+        " OVER (PARTITION BY relation_id ORDER BY confidence DESC, doc_id, chunk_id) AS n"
+        f" FROM evidence) WHERE n > {EVIDENCE_PER_RELATION})"
+    )
+    c.execute("DROP TABLE temp.rc")
+
+
+def apply_proposed_fixes() -> list[str]:
+    """Swap in the proposed fixes, only while the project still has the slow code; returns what was patched."""
+    import inspect
+
+    from graph.store import Store
+
+    patched: list[str] = []
+    if _QUADRATIC_DELETE in inspect.getsource(Store._derive_relations):
+        Store._derive_relations = proposed_derive_relations  # type: ignore[method-assign]
+        patched.append("graph.store.Store._derive_relations")
+    return patched
 
 
 def stage_table(timer: StageTimer, total_s: float) -> dict[str, float]:
@@ -156,11 +264,20 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if args.ckip_models:
         m = Path(args.ckip_models)
-        overrides = {"ckip": True, "ckip_ws_model": str(m / "ws"), "ckip_pos_model": str(m / "pos"),
-                     "ckip_ner_model": str(m / "ner"), "device": "cpu", "batch_size": args.batch_size}
+        overrides = {
+            "ckip": True,
+            "ckip_ws_model": str(m / "ws"),
+            "ckip_pos_model": str(m / "pos"),
+            "ckip_ner_model": str(m / "ner"),
+            "device": "cpu",
+            "batch_size": args.batch_size,
+        }
     settings = _settings(Path(args.workspace), **overrides)
     paths = corpus_paths(Path(args.corpus), args.limit)
-    input_bytes = sum(p.stat().st_size for d in paths for p in d.rglob("*") if p.suffix in (".md", ".html", ".txt"))
+    input_bytes = sum(
+        p.stat().st_size for d in paths for p in d.rglob("*") if p.suffix in (".md", ".html", ".txt")
+    )
+    patched = apply_proposed_fixes() if args.proposed_fixes else []
     timer = StageTimer()
     instrument(timer)
     t0 = time.perf_counter()
@@ -176,6 +293,8 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
         "ingested": report.ingested,
         "unchanged": report.unchanged,
         "failed": len(report.failed),
+        "failures": report.failed[:3],
+        "patched": patched,
         "skipped": len(report.skipped),
         "ckip_status": report.ckip_status,
         "input_bytes": input_bytes,
@@ -241,8 +360,11 @@ def child_neo4j(args: argparse.Namespace) -> dict[str, Any]:
     from graph.neo4j.sync import sync_workspace
     from graph.store import open_store
 
-    settings = _settings(Path(args.workspace), neo4j_uri=f"bolt://127.0.0.1:{args.port}",
-                         neo4j_password=os.environ["ZHKG_NEO4J_PASSWORD"])
+    settings = _settings(
+        Path(args.workspace),
+        neo4j_uri=f"bolt://127.0.0.1:{args.port}",
+        neo4j_password=os.environ["ZHKG_NEO4J_PASSWORD"],
+    )
     with connect(settings) as driver:
         driver.execute_query("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS")
     out: dict[str, Any] = {"kind": "neo4j", "batch_size": settings.neo4j_batch_size}
@@ -260,7 +382,9 @@ def child_app(args: argparse.Namespace) -> dict[str, Any]:
     pages = ("graph", "communities", "entity", "ask", "cypher", "ingest")
     out: dict[str, Any] = {"kind": "app", "pages": {}}
     for page in pages:
-        at = AppTest.from_function(_render_page, args=(page, str(args.workspace)), default_timeout=args.timeout)
+        at = AppTest.from_function(
+            _render_page, args=(page, str(args.workspace)), default_timeout=args.timeout
+        )
         t = time.perf_counter()
         try:
             at.run()
@@ -340,8 +464,12 @@ def ensure_ckip_models() -> Path:
 
 
 def neo4j_server(action: str, password: str) -> None:
-    env = os.environ | {"ZHKG_WORKSPACE": str(BENCH_ROOT / "neo4j-ws"), "ZHKG_NEO4J_PASSWORD": password,
-                        "ZHKG_NEO4J_BOLT_PORT": str(NEO4J_PORT), "ZHKG_NEO4J_HEAP": "2g"}
+    env = os.environ | {
+        "ZHKG_WORKSPACE": str(BENCH_ROOT / "neo4j-ws"),
+        "ZHKG_NEO4J_PASSWORD": password,
+        "ZHKG_NEO4J_BOLT_PORT": str(NEO4J_PORT),
+        "ZHKG_NEO4J_HEAP": "2g",
+    }
     subprocess.run([str(ROOT / "scripts" / "neo4j.sh"), action], env=env, check=action == "start")
 
 
@@ -351,19 +479,34 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
     ws = BENCH_ROOT / f"ws-{args.docs}"
     result: dict[str, Any] = {"docs": args.docs, "seed": args.seed, "corpus": manifest, "machine": machine()}
     steps = set(args.steps.split(","))
+    fixes = ["--proposed-fixes"] if args.proposed_fixes else []
+    result["proposed_fixes"] = bool(args.proposed_fixes)
     if "ingest" in steps:
         shutil.rmtree(ws, ignore_errors=True)
-        result["ingest"] = run_child("ingest", ["--corpus", str(corpus), "--workspace", str(ws)], args.nice)
-        result["reingest"] = run_child("ingest", ["--corpus", str(corpus), "--workspace", str(ws)], args.nice)
+        result["ingest"] = run_child(
+            "ingest", ["--corpus", str(corpus), "--workspace", str(ws), *fixes], args.nice
+        )
+        result["reingest"] = run_child(
+            "ingest", ["--corpus", str(corpus), "--workspace", str(ws), *fixes], args.nice
+        )
     if "ask" in steps:
-        result["ask"] = run_child("ask", ["--workspace", str(ws), "--questions", str(corpus / "questions.json")],
-                                  args.nice)
+        result["ask"] = run_child(
+            "ask", ["--workspace", str(ws), "--questions", str(corpus / "questions.json")], args.nice
+        )
     if "ckip" in steps:
         models = ensure_ckip_models()
         ckws = BENCH_ROOT / f"ws-ckip-{args.docs}"
         shutil.rmtree(ckws, ignore_errors=True)
-        extra = ["--corpus", str(corpus), "--workspace", str(ckws), "--ckip-models", str(models),
-                 "--batch-size", str(args.batch_size)]
+        extra = [
+            "--corpus",
+            str(corpus),
+            "--workspace",
+            str(ckws),
+            "--ckip-models",
+            str(models),
+            "--batch-size",
+            str(args.batch_size),
+        ]
         if args.ckip_limit:
             extra += ["--limit", str(args.ckip_limit)]
         result["ckip"] = run_child("ingest", extra, args.nice)
@@ -374,7 +517,9 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
         neo4j_server("start", password)
         try:
             os.environ["ZHKG_NEO4J_PASSWORD"] = password
-            result["neo4j"] = run_child("neo4j", ["--workspace", str(ws), "--port", str(NEO4J_PORT)], args.nice)
+            result["neo4j"] = run_child(
+                "neo4j", ["--workspace", str(ws), "--port", str(NEO4J_PORT)], args.nice
+            )
         finally:
             neo4j_server("stop", password)
             shutil.rmtree(BENCH_ROOT / "neo4j-ws", ignore_errors=True)
@@ -399,12 +544,20 @@ def machine() -> dict[str, Any]:
 
     cpu = ""
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
-                   if ln.startswith("model name"))
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in open("/proc/cpuinfo", encoding="utf-8")
+            if ln.startswith("model name")
+        )
     except (OSError, StopIteration):
         cpu = platform.processor()
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "os": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 # -- printing ------------------------------------------------------------------------------------
@@ -413,8 +566,10 @@ def machine() -> dict[str, Any]:
 def print_suite(r: dict[str, Any]) -> None:
     """The result table (stdout: it is the script's output)."""
     c = r.get("corpus", {})
-    print(f"\n== {r['docs']} documents, seed {r['seed']}: {c.get('bytes', 0) / 1e6:.1f} MB, "
-          f"{c.get('chars', 0) / 1e6:.2f} M chars, {c.get('sites')} sites")
+    print(
+        f"\n== {r['docs']} documents, seed {r['seed']}: {c.get('bytes', 0) / 1e6:.1f} MB, "
+        f"{c.get('chars', 0) / 1e6:.2f} M chars, {c.get('sites')} sites"
+    )
     for key in ("ingest", "reingest", "ckip"):
         i = r.get(key)
         if not i:
@@ -422,31 +577,43 @@ def print_suite(r: dict[str, Any]) -> None:
         if "seconds" not in i:
             print(f"{key:9} FAILED {i.get('error')}")
             continue
-        print(f"{key:9} {i['seconds']:8.2f} s  {i['docs_per_s']:8.1f} docs/s  {i['mb_per_s']:6.2f} MB/s  "
-              f"peak RSS {i['peak_rss_mb']:7.0f} MB  workspace {i['workspace_bytes'] / 1e6:7.1f} MB  "
-              f"(ingested {i['ingested']}, unchanged {i['unchanged']}, failed {i['failed']})")
+        print(
+            f"{key:9} {i['seconds']:8.2f} s  {i['docs_per_s']:8.1f} docs/s  {i['mb_per_s']:6.2f} MB/s  "
+            f"peak RSS {i['peak_rss_mb']:7.0f} MB  workspace {i['workspace_bytes'] / 1e6:7.1f} MB  "
+            f"(ingested {i['ingested']}, unchanged {i['unchanged']}, failed {i['failed']})"
+        )
         tot = i["seconds"] or 1.0
         shares = "  ".join(f"{k} {100 * v / tot:.0f}%" for k, v in i["stages_s"].items() if v >= 0.005 * tot)
         print(f"{'':9} stages: {shares}")
     a = r.get("ask")
     if a and "modes" in a:
-        print(f"ask       index build (cold, once per process) {a['index_build_s']:.2f} s, "
-              f"{a['chunks']} chunks, {a['entities']} entities, peak RSS {a['peak_rss_mb']:.0f} MB")
+        print(
+            f"ask       index build (cold, once per process) {a['index_build_s']:.2f} s, "
+            f"{a['chunks']} chunks, {a['entities']} entities, peak RSS {a['peak_rss_mb']:.0f} MB"
+        )
         for mode, m in a["modes"].items():
-            print(f"{'':9} {mode:7} retrieve p50 {m['retrieve_p50_ms']:7.1f} ms  p95 {m['retrieve_p95_ms']:7.1f} ms"
-                  f"   with extractive answer p50 {m['total_p50_ms']:7.1f} p95 {m['total_p95_ms']:7.1f} ms"
-                  f"  ({m['answered']}/{m['n']} answered)")
+            print(
+                f"{'':9} {mode:7} retrieve p50 {m['retrieve_p50_ms']:7.1f} ms  p95 {m['retrieve_p95_ms']:7.1f} ms"
+                f"   with extractive answer p50 {m['total_p50_ms']:7.1f} p95 {m['total_p95_ms']:7.1f} ms"
+                f"  ({m['answered']}/{m['n']} answered)"
+            )
     n = r.get("neo4j")
     if n and "full" in n:
         for run in ("full", "unchanged"):
             x = n[run]
-            print(f"neo4j     {run:9} {x['rows']:9d} rows in {x['elapsed_s']:7.2f} s = {x['rows_per_s']:9.0f} rows/s")
+            print(
+                f"neo4j     {run:9} {x['rows']:9d} rows in {x['elapsed_s']:7.2f} s = {x['rows_per_s']:9.0f} rows/s"
+            )
     elif n:
         print(f"neo4j     FAILED {n.get('error')}")
     ap = r.get("app")
     if ap and "pages" in ap:
-        print("app       " + "  ".join(f"{p} {v['seconds']:.2f}s{' (ERROR)' if v['error'] else ''}"
-                                      for p, v in ap["pages"].items()))
+        print(
+            "app       "
+            + "  ".join(
+                f"{p} {v['seconds']:.2f}s{' (ERROR)' if v['error'] else ''}" for p, v in ap["pages"].items()
+            )
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -461,6 +628,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--nice", type=int, default=0)
     s.add_argument("--tag", default="")
     s.add_argument("--cleanup", action="store_true", help="delete the workspace afterwards")
+    s.add_argument(
+        "--proposed-fixes", action="store_true", help="ingest with the fixes proposed in bench/README.md"
+    )
     for name in CHILDREN:
         c = sub.add_parser(name, help=f"child: {name} (used by suite)")
         c.add_argument("--json", required=True)
@@ -470,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             c.add_argument("--limit", type=int, default=0)
             c.add_argument("--ckip-models", default="")
             c.add_argument("--batch-size", type=int, default=16)
+            c.add_argument("--proposed-fixes", action="store_true", help="apply bench's proposed fixes first")
         if name == "ask":
             c.add_argument("--questions", required=True)
         if name == "neo4j":

@@ -102,10 +102,34 @@ def load_vocab(seed: int, lexicon_dir: Path = LEXICON_DIR) -> Vocab:
     return Vocab(by_type=by_type, weights=weights, ollama_tags=sorted(set(tags)))
 
 
-SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏孫戴"
+SURNAMES = (
+    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏孫戴"
+)
 GIVEN = "志明家豪怡君雅婷建宏淑芬俊傑美玲冠宇宗翰佩珊承恩欣怡思妤柏翰詠晴品妍宇軒子涵彥廷育誠"
-SYLLABLES = ("Nova", "Tai", "Lume", "Zen", "Orca", "Kite", "Mora", "Vega", "Pico", "Rho", "Sora", "Juno", "Quill")
-SITE_TOPICS = ("本機 AI 筆記", "模型部署週報", "資料工程手札", "開源工具評測", "AI 社群通訊", "機器學習教室", "GPU 實驗室")
+SYLLABLES = (
+    "Nova",
+    "Tai",
+    "Lume",
+    "Zen",
+    "Orca",
+    "Kite",
+    "Mora",
+    "Vega",
+    "Pico",
+    "Rho",
+    "Sora",
+    "Juno",
+    "Quill",
+)
+SITE_TOPICS = (
+    "本機 AI 筆記",
+    "模型部署週報",
+    "資料工程手札",
+    "開源工具評測",
+    "AI 社群通訊",
+    "機器學習教室",
+    "GPU 實驗室",
+)
 JOBS = ("後端工程師", "資料科學家", "機器學習工程師", "平台工程師", "研究助理", "技術主管", "獨立開發者")
 TASKS = ("問答", "摘要", "翻譯", "程式碼生成", "文件檢索", "客服對話", "資訊擷取")
 
@@ -127,7 +151,18 @@ FILLER = (
     "下一篇會再整理部署到雲端時遇到的問題，以及對應的解法。",
     "如果你的資料量不大，單機就足以應付，不必一開始就上叢集。",
 )
-HEADINGS = ("背景", "環境準備", "安裝與設定", "實作步驟", "效能比較", "常見問題", "心得", "延伸閱讀", "架構說明", "測試結果")
+HEADINGS = (
+    "背景",
+    "環境準備",
+    "安裝與設定",
+    "實作步驟",
+    "效能比較",
+    "常見問題",
+    "心得",
+    "延伸閱讀",
+    "架構說明",
+    "測試結果",
+)
 SIMPLIFIED = (
     "我们在 {hw} 上用 {lora} 微调 {model}，训练大约花了 {n} 个小时，效果比预期好。",
     "{model} 是一种大型语言模型，由 {org} 开发，中文能力相当不错。",
@@ -232,7 +267,7 @@ class DocWriter:
         hf = f"{self.rng.choice(('meta-llama', 'Qwen', 'mistralai', 'google'))}/{self.invented()}-Instruct"
         self.stats["code"] += 1
         if self.rng.random() < 0.5:
-            return f"ollama pull {tag}\nollama run {tag} \"請用繁體中文摘要這篇文章\""
+            return f'ollama pull {tag}\nollama run {tag} "請用繁體中文摘要這篇文章"'
         return (
             "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
             f'tok = AutoTokenizer.from_pretrained("{hf}")\n'
@@ -248,8 +283,14 @@ class DocWriter:
     def simplified(self) -> str:
         self.stats["simplified"] += 1
         return "".join(
-            t.format(hw=self.pick("HARDWARE"), lora="LoRA", model=self.pick("MODEL"), org=self.pick("ORG"),
-                     tool=self.pick("TOOL"), n=self.rng.randint(2, 60))
+            t.format(
+                hw=self.pick("HARDWARE"),
+                lora="LoRA",
+                model=self.pick("MODEL"),
+                org=self.pick("ORG"),
+                tool=self.pick("TOOL"),
+                n=self.rng.randint(2, 60),
+            )
             for t in self.rng.sample(SIMPLIFIED, 3)
         )
 
@@ -279,7 +320,9 @@ class DocWriter:
                 items.append(("p", self.simplified()))
             if i == 1 and with_secret:
                 items.append(("code", self.secret()))
-            heading = headings[i % len(headings)] + ("" if i < len(headings) else f" {i // len(headings) + 1}")
+            heading = headings[i % len(headings)] + (
+                "" if i < len(headings) else f" {i // len(headings) + 1}"
+            )
             # The last section may not overshoot the target by much: drop its trailing items.
             while len(items) > 1 and size + sum(len(t) for _, t in items) > target + 300:
                 items.pop()
@@ -325,17 +368,36 @@ def make_site(seed: int, index: int) -> Site:
     )
 
 
-def render(site: Site, title: str, author: str, date: str, tags: Sequence[str],
-           sections: Sequence[tuple[str, list[tuple[str, str]]]]) -> str:
+def render(
+    site: Site,
+    title: str,
+    author: str,
+    date: str,
+    tags: Sequence[str],
+    sections: Sequence[tuple[str, list[tuple[str, str]]]],
+) -> str:
     """One document in the site's format, boilerplate included."""
     if site.fmt == "markdown":
-        lines = ["---", f"標題: {title}", f"時間: {date}", f"作者: {author}", f"標籤: [{', '.join(tags)}]", "---", ""]
+        lines = [
+            "---",
+            f"標題: {title}",
+            f"時間: {date}",
+            f"作者: {author}",
+            f"標籤: [{', '.join(tags)}]",
+            "---",
+            "",
+        ]
         lines += [" ".join(f"[{n}](/{i})" for i, n in enumerate(site.nav)), "", f"# {title}", ""]
         for heading, items in sections:
             lines += [f"## {heading}", ""]
             for kind, text in items:
                 if kind == "code":
-                    lines += ["```bash" if text.startswith(("ollama", "export")) else "```python", text, "```", ""]
+                    lines += [
+                        "```bash" if text.startswith(("ollama", "export")) else "```python",
+                        text,
+                        "```",
+                        "",
+                    ]
                 elif kind == "list":
                     lines += [f"- {t}" for t in text.split("\n")] + [""]
                 else:
@@ -344,11 +406,21 @@ def render(site: Site, title: str, author: str, date: str, tags: Sequence[str],
         return "\n".join(lines)
     if site.fmt == "html":
         out = [
-            "<!DOCTYPE html>", '<html lang="zh-Hant-TW">', "<head>", '<meta charset="utf-8">',
-            f"<title>{title}｜{site.name}</title>", f'<meta name="author" content="{author}">',
-            f'<meta name="keywords" content="{",".join(tags)}">', "</head>", "<body>", "<nav><ul>",
+            "<!DOCTYPE html>",
+            '<html lang="zh-Hant-TW">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>{title}｜{site.name}</title>",
+            f'<meta name="author" content="{author}">',
+            f'<meta name="keywords" content="{",".join(tags)}">',
+            "</head>",
+            "<body>",
+            "<nav><ul>",
             *[f'<li><a href="/{i}.html">{n}</a></li>' for i, n in enumerate(site.nav)],
-            "</ul></nav>", "<main><article>", f"<h1>{title}</h1>", f'<p class="meta">{date}．{author}</p>',
+            "</ul></nav>",
+            "<main><article>",
+            f"<h1>{title}</h1>",
+            f'<p class="meta">{date}．{author}</p>',
         ]
         for heading, items in sections:
             out.append(f"<h2>{heading}</h2>")
@@ -367,8 +439,12 @@ def render(site: Site, title: str, author: str, date: str, tags: Sequence[str],
                 else:
                     out.append(f"<p>{text}</p>")
         out += [
-            "</article></main>", f'<aside class="author"><h3>關於作者</h3><p>{site.about}</p></aside>',
-            f"<footer><p>{site.footer}</p></footer>", "</body>", "</html>", "",
+            "</article></main>",
+            f'<aside class="author"><h3>關於作者</h3><p>{site.about}</p></aside>',
+            f"<footer><p>{site.footer}</p></footer>",
+            "</body>",
+            "</html>",
+            "",
         ]
         return "\n".join(out)
     lines = [f"{site.name}｜{'｜'.join(site.nav)}", "", title, f"日期：{date}", f"紀錄：{author}", ""]
@@ -392,8 +468,12 @@ def make_document(vocab: Vocab, seed: int, index: int) -> tuple[str, str, Counte
     lead = w.focus["MODEL"][0].name if w.focus.get("MODEL") else "大型語言模型"
     tool = w.focus["TOOL"][0].name if w.focus.get("TOOL") else "Ollama"
     title = rng.choice(
-        (f"{lead} 實測筆記：搭配 {tool} 的部署心得", f"用 {tool} 跑 {lead} 的完整教學",
-         f"{lead} 與 {tool} 入門：從安裝到上線", f"第 {index % 97 + 1} 期：{lead} 與 {tool} 的最新消息")
+        (
+            f"{lead} 實測筆記：搭配 {tool} 的部署心得",
+            f"用 {tool} 跑 {lead} 的完整教學",
+            f"{lead} 與 {tool} 入門：從安裝到上線",
+            f"第 {index % 97 + 1} 期：{lead} 與 {tool} 的最新消息",
+        )
     )
     # The boilerplate is about 400 characters; the rest is drawn so the whole file lands in 2–6k.
     target = rng.randint(MIN_CHARS, MAX_CHARS) - 700
@@ -419,18 +499,44 @@ def make_questions(vocab: Vocab, seed: int, per_mode: int = 30) -> dict[str, lis
         names = vocab.by_type[etype]
         return rng.choices(names, weights=vocab.weights[etype], k=1)[0]
 
-    local_t = ("{m} 是什麼？", "{m} 由誰開發？", "{t} 和 {t2} 有什麼關係？", "{m} 可以在 {h} 上跑嗎？",
-               "誰用 LoRA 微調過 {m}？", "{t} 支援哪些功能？")
-    global_t = ("這些文章的主要主題有哪些？", "整體來看，本機部署 LLM 有哪些趨勢？", "社群最常討論哪些工具？",
-                "各站最常比較哪些模型？", "微調與量化相關的討論重點是什麼？", "文章中提到哪些硬體選擇？",
-                "有哪些組織推出了開放模型？", "檢索增強生成的做法有哪些？", "大家怎麼評測繁體中文模型？",
-                "部署服務時最常遇到什麼問題？")
-    hybrid_t = ("如何用 {t} 部署 {m}？", "{m} 在 {h} 上的推論速度如何？", "{c} 的實作步驟是什麼？",
-                "{t} 整合了哪些工具？", "比較 {m} 和 {m2} 的優缺點", "在 {h} 上微調 {m} 需要多久？")
+    local_t = (
+        "{m} 是什麼？",
+        "{m} 由誰開發？",
+        "{t} 和 {t2} 有什麼關係？",
+        "{m} 可以在 {h} 上跑嗎？",
+        "誰用 LoRA 微調過 {m}？",
+        "{t} 支援哪些功能？",
+    )
+    global_t = (
+        "這些文章的主要主題有哪些？",
+        "整體來看，本機部署 LLM 有哪些趨勢？",
+        "社群最常討論哪些工具？",
+        "各站最常比較哪些模型？",
+        "微調與量化相關的討論重點是什麼？",
+        "文章中提到哪些硬體選擇？",
+        "有哪些組織推出了開放模型？",
+        "檢索增強生成的做法有哪些？",
+        "大家怎麼評測繁體中文模型？",
+        "部署服務時最常遇到什麼問題？",
+    )
+    hybrid_t = (
+        "如何用 {t} 部署 {m}？",
+        "{m} 在 {h} 上的推論速度如何？",
+        "{c} 的實作步驟是什麼？",
+        "{t} 整合了哪些工具？",
+        "比較 {m} 和 {m2} 的優缺點",
+        "在 {h} 上微調 {m} 需要多久？",
+    )
 
     def fill(t: str) -> str:
-        return t.format(m=top("MODEL").name, m2=top("MODEL").name, t=top("TOOL").name, t2=top("TOOL").name,
-                        h=top("HARDWARE").name, c=top("CONCEPT").name)
+        return t.format(
+            m=top("MODEL").name,
+            m2=top("MODEL").name,
+            t=top("TOOL").name,
+            t2=top("TOOL").name,
+            h=top("HARDWARE").name,
+            c=top("CONCEPT").name,
+        )
 
     return {
         "local": [fill(rng.choice(local_t)) for _ in range(per_mode)],
@@ -506,12 +612,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, required=True, help="number of documents (1000, 10000, 100000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, required=True, help="output folder (keep it outside the repository)")
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes (output is identical for any value)")
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (output is identical for any value)"
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     manifest = generate(args.docs, args.seed, args.out, args.jobs)
-    log.info("wrote %d documents (%.1f MB, %d sites) to %s", args.docs, int(manifest["bytes"]) / 1e6,  # type: ignore[call-overload]
-             manifest["sites"], args.out)
+    log.info(
+        "wrote %d documents (%.1f MB, %d sites) to %s",
+        args.docs,
+        int(manifest["bytes"]) / 1e6,  # type: ignore[call-overload]
+        manifest["sites"],
+        args.out,
+    )
     return 0
 
 

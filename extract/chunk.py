@@ -9,8 +9,8 @@ Chunks never cross a section heading and never cut inside a Latin token.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from collections.abc import Sequence
+from itertools import pairwise
 
 from extract.records import Chunk, stable_id
 

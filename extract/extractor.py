@@ -9,6 +9,7 @@ and each survivor becomes a :class:`Mention` with extractor and confidence.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import Counter
@@ -38,7 +39,7 @@ from extract.records import (
     RelationCandidate,
     RelationType,
 )
-from extract.relations import chunk_for, sentence_relations, split_sentences
+from extract.relations import Sentence, chunk_for, sentence_relations, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class _Cand:
 _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
 _NEEDS_SUPPORT = {"zh-term", "latin-word", "ckip-weak"}
+_HAS_DIGIT = re.compile(r"\d")
+_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
+_NO_EXTRA: dict[str, str] = {}  # shared, never mutated
 _DEFINITION = re.compile(r"^\s*(?:是|為|（|\(|又稱|也就是|指的是|簡稱)")
 
 _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
@@ -95,7 +99,8 @@ _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
 
 def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) lies inside one of ``spans`` (an ignored word)."""
-    return any(s <= start and end <= e for s, e in spans if s <= start)
+    i = bisect.bisect_right(spans, (start, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
 class Extractor:
@@ -106,6 +111,11 @@ class Extractor:
         self.lexicon: Lexicon = Lexicon.load(config.lexicon_files)
         self.ckip_status = "off"
         self._ckip = None
+        self._family_cache: dict[tuple[str, str], tuple[str, str]] = {}
+        self._pattern_cache: dict[
+            tuple[str, EntityType, str, float],
+            tuple[EntityType, float, str, str, str, float, bool, dict[str, str]],
+        ] = {}
         if config.use_ckip:
             from extract.ckip import CkipConfig, load_ckip
 
@@ -156,13 +166,17 @@ class Extractor:
         view = make_view(body)
         cands: list[_Cand] = []
         ignored: list[tuple[int, int]] = []
+        lex_spans: list[tuple[int, int]] = []
+        lex_prio = _PRIORITY["lexicon"]
+        family_key = self.lexicon.family_key
         for h in self.lexicon.find(body, view):
             if h.entry.ignore:
                 ignored.append((h.start, h.end))
+                lex_spans.append((h.start, h.end))
                 continue
-            if in_spans(masks, h.start, h.end):
+            if masks and in_spans(masks, h.start, h.end):
                 continue
-            fam = self.lexicon.lookup(h.entry.family) if h.entry.family else None
+            lex_spans.append((h.start, h.end))
             cands.append(
                 _Cand(
                     h.start,
@@ -170,15 +184,14 @@ class Extractor:
                     h.entry.type,
                     "lexicon",
                     0.95,
-                    match_key(body[h.start : h.end]),
-                    canonical=h.entry.name,
-                    family=fam.key if fam else "",
-                    priority=_PRIORITY["lexicon"],
-                    type_fixed=True,
+                    match_key(h.alias),
+                    h.entry.name,
+                    family_key(h.entry),
+                    lex_prio,
+                    True,
+                    _NO_EXTRA,
                 )
             )
-        lex_spans = sorted([(c.start, c.end) for c in cands] + ignored)
-        ignored.sort()
         pattern_hits: list[PatternHit] = [
             *find_latin_names(body),
             *find_plain_latin_words(body),
@@ -186,14 +199,15 @@ class Extractor:
             *find_persons(body),
         ]
         for p in pattern_hits:
-            if in_spans(masks, p.start, p.end):
+            start, end = p.start, p.end
+            if masks and in_spans(masks, start, end):
                 continue
-            surface = body[p.start : p.end]
-            if junk_reason(surface) or _covered(ignored, p.start, p.end):
+            surface = body[start:end]
+            if junk_reason(surface) or (ignored and _covered(ignored, start, end)):
                 continue
-            if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, p.start, p.end):
+            if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, start, end):
                 continue  # Chinese phrases never override a known name
-            cands.append(self._pattern_cand(body, p, surface))
+            cands.append(self._pattern_cand(p, surface))
         for start, end, etype, conf in ckip_hits:
             surface = body[start:end]
             if in_spans(masks, start, end) or junk_reason(surface):
@@ -223,54 +237,55 @@ class Extractor:
                 c.type = self._context_type(body, c)
         return out
 
-    def _pattern_cand(self, body: str, p: PatternHit, surface: str) -> _Cand:
-        key = match_key(p.key_text or surface)
-        known = self.lexicon.get(key)
-        if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
-            return _Cand(
-                p.start,
-                p.end,
-                known.type,
-                "pattern",
-                max(p.confidence, 0.9),
-                key,
-                canonical=known.name,
-                priority=_PRIORITY["pattern"] * 1.2,
-                type_fixed=True,
-            )
-        etype = p.type
-        family_key = ""
-        fam_text = variant_family(p.key_text or surface)
-        if fam_text:
-            fam = self.lexicon.lookup(fam_text)
-            if fam is not None:
-                family_key = fam.key
-                if fam.type in (EntityType.MODEL, EntityType.HARDWARE):
-                    etype = fam.type
-            elif re.search(r"\d", fam_text) and re.search(r"[A-Za-z]{2}", fam_text):
-                family_key = match_key(fam_text)
-        fixed = p.pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
-        return _Cand(
-            p.start,
-            p.end,
-            etype,
-            "pattern",
-            p.confidence,
-            key,
-            family=family_key,
-            priority=_PRIORITY["pattern"],
-            type_fixed=fixed,
-            extra={"pattern": p.pattern},
+    def _pattern_cand(self, p: PatternHit, surface: str) -> _Cand:
+        etype, extractor_conf, key, canonical, family, priority, fixed, extra = self._pattern_info(
+            p.key_text or surface, p.type, p.pattern, p.confidence
         )
+        return _Cand(p.start, p.end, etype, "pattern", extractor_conf, key, canonical, family, priority, fixed, extra)
+
+    def _pattern_info(
+        self, text: str, ptype: EntityType, pattern: str, confidence: float
+    ) -> tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]:
+        """Type, confidence, key, canonical, family, priority, fixed type, extra of a pattern name.
+
+        Depends only on its arguments and the lexicon, so it is cached per extractor.
+        """
+        cache_key = (text, ptype, pattern, confidence)
+        hit = self._pattern_cache.get(cache_key)
+        if hit is not None:
+            return hit
+        key = match_key(text)
+        known = self.lexicon.get(key)
+        info: tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]
+        if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
+            info = (known.type, max(confidence, 0.9), key, known.name, "", _PRIORITY["pattern"] * 1.2, True, _NO_EXTRA)
+        else:
+            etype = ptype
+            family_key = ""
+            fam_text = variant_family(text)
+            if fam_text:
+                fam = self.lexicon.lookup(fam_text)
+                if fam is not None:
+                    family_key = fam.key
+                    if fam.type in (EntityType.MODEL, EntityType.HARDWARE):
+                        etype = fam.type
+                elif _HAS_DIGIT.search(fam_text) and _TWO_LETTERS.search(fam_text):
+                    family_key = match_key(fam_text)
+            fixed = pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
+            info = (etype, confidence, key, "", family_key, _PRIORITY["pattern"], fixed, {"pattern": pattern})
+        if len(self._pattern_cache) > 200_000:
+            self._pattern_cache.clear()
+        self._pattern_cache[cache_key] = info
+        return info
 
     def _require_support(self, body: str, cands: list[_Cand]) -> list[_Cand]:
         """Drop low-confidence pattern names seen once in the document and never defined."""
         counts = Counter(c.key for c in cands)
         out = []
         for c in cands:
-            if c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2:
-                if not _DEFINITION.match(body[c.end : c.end + 6]):
-                    continue
+            weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
+            if weak and not _DEFINITION.match(body[c.end : c.end + 6]):
+                continue
             out.append(c)
         return out
 
@@ -303,14 +318,18 @@ class Extractor:
                 )
             )
         # Families that are not written in the document still need their key (for VARIANT_OF).
+        families = {c.family for c in cands if c.family}
+        if not families:
+            return mentions
         present = {m.key for m in mentions}
-        present_canon = {self.lexicon.get(k).key for k in present if self.lexicon.get(k) is not None}  # type: ignore[union-attr]
+        get = self.lexicon.get
+        present_canon = {e.key for k in present if (e := get(k)) is not None}
         added: set[str] = set()
         for c in cands:
             fam = c.family
             if not fam or fam in present or fam in present_canon or fam in added or fam == c.key:
                 continue
-            entry = self.lexicon.get(fam)
+            entry = get(fam)
             mentions.append(
                 Mention(
                     doc_id,
@@ -329,43 +348,57 @@ class Extractor:
         mentions.sort(key=lambda m: (m.start, m.end, m.extractor))
         return mentions
 
+    def _family_of(self, key: str, surface: str) -> tuple[str, str]:
+        """(own canonical key, family key or "") of a mention, cached per (key, surface)."""
+        hit = self._family_cache.get((key, surface))
+        if hit is not None:
+            return hit
+        entry = self.lexicon.get(key)
+        fam = ""
+        if entry is not None:
+            fam = self.lexicon.family_key(entry)
+        else:
+            fam_text = variant_family(surface.split("/", 1)[-1] if "/" in surface else surface)
+            if fam_text:
+                fe = self.lexicon.lookup(fam_text)
+                fam = fe.key if fe else (match_key(fam_text) if _HAS_DIGIT.search(fam_text) else "")
+        out = (entry.key if entry is not None else key, fam)
+        if len(self._family_cache) > 200_000:
+            self._family_cache.clear()
+        self._family_cache[(key, surface)] = out
+        return out
+
     def _variant_relations(
         self,
         doc_id: str,
         body: str,
         mentions: Sequence[Mention],
-        sentences: Sequence[object],
+        sentences: Sequence[Sentence],
         chunks: Sequence[Chunk],
     ) -> list[RelationCandidate]:
-        """VARIANT_OF from each variant mention to its family key (once per sentence)."""
-        by_canon: dict[str, str] = {}
-        for m in mentions:
-            entry = self.lexicon.get(m.key)
-            by_canon.setdefault(entry.key if entry else m.key, m.key)
-        out: list[RelationCandidate] = []
-        seen: set[tuple[str, str]] = set()
-        sents = sorted(((s.start, s.end) for s in sentences), key=lambda x: x[0])  # type: ignore[attr-defined]
+        """VARIANT_OF from each variant mention to its family key (once per document and pair)."""
+        fams: list[tuple[Mention, str, str]] = []
         for m in mentions:
             if m.extractor == "variant":
                 continue
-            entry = self.lexicon.get(m.key)
-            fam = ""
-            if entry is not None and entry.family:
-                fe = self.lexicon.lookup(entry.family)
-                fam = fe.key if fe else ""
-            elif entry is None:
-                fam_text = variant_family(m.surface.split("/", 1)[-1] if "/" in m.surface else m.surface)
-                if fam_text:
-                    fe = self.lexicon.lookup(fam_text)
-                    fam = fe.key if fe else (match_key(fam_text) if re.search(r"\d", fam_text) else "")
-            if not fam:
-                continue
+            own, fam = self._family_of(m.key, m.surface)
+            if fam:
+                fams.append((m, own, fam))
+        if not fams:
+            return []
+        by_canon: dict[str, str] = {}
+        for m in mentions:
+            by_canon.setdefault(self._family_of(m.key, m.surface)[0], m.key)
+        out: list[RelationCandidate] = []
+        seen: set[tuple[str, str]] = set()
+        starts = [s.start for s in sentences]
+        for m, own, fam in fams:
             fam_key = by_canon.get(fam, fam)
-            own = entry.key if entry else m.key
             if fam_key == m.key or fam == own or (m.key, fam_key) in seen:
                 continue
             seen.add((m.key, fam_key))
-            s, e = next(((a, b) for a, b in sents if a <= m.start < b), (m.start, m.end))
+            i = bisect.bisect_right(starts, m.start) - 1
+            s, e = (sentences[i].start, sentences[i].end) if i >= 0 and m.start < sentences[i].end else (m.start, m.end)
             out.append(
                 RelationCandidate(
                     doc_id,

@@ -7,6 +7,14 @@ same folding as :func:`extract.normalize.match_key`: width, case, Simplified →
 Taiwan Traditional, separators dropped) and maps hits back to body offsets, so
 ``bge large zh v1.5``, ``BGE-Large-ZH-v1.5`` and ``大语言模型`` are all found by
 one alias each.
+
+Speed: the view is built with two array look-ups per character, and OpenCC only
+runs on the lines that hold a Simplified character. Traditional-script text
+written with Mainland vocabulary (數據庫, 人工智能) or with variant characters
+(台灣 for 臺灣) is matched by extra automaton words instead: each alias as
+written, and the Mainland spelling OpenCC gives for each key (tw2sp, then s2t),
+all pointing to the same entry — so every hit is still a name whose
+:func:`match_key` is a lexicon key.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ SHIPPED_DIR = Path(__file__).with_name("lexicon")
 _SEPARATOR_CHARS = " \t\r\n\f\v\u00a0\u3000-_‐‑‒–—―·・/"
 _SEP_CODES = np.array(sorted({ord(c) for c in _SEPARATOR_CHARS}), dtype=np.uint32)
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class LexiconError(ValueError):
@@ -90,46 +99,152 @@ def _fold_char(c: str) -> str:
     return folded if len(folded) == 1 else c
 
 
-def _fold_1to1(text: str) -> str:
-    """NFKC + casefold, but only where one character stays one character (keeps offsets)."""
-    table = {}
-    for c in set(text):
-        if c.isascii():
+@lru_cache(maxsize=1)
+def _fold_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point of the BMP: its 1:1 fold (NFKC + casefold) and whether the fold is a separator.
+
+    Built once (about 40 ms) so that folding a text is two array look-ups instead of
+    a Python call per character.
+    """
+    fold = np.arange(0x10000, dtype=np.uint32)
+    for cp in range(0x80, 0x10000):
+        if 0xD800 <= cp < 0xE000:
             continue
-        f = _fold_char(c)
-        if f != c:
-            table[ord(c)] = f
-    out = text.lower() if text.isascii() else text.translate(table).lower()
-    return out if len(out) == len(text) else text.translate(table)
+        f = _fold_char(chr(cp))
+        if f != chr(cp):
+            fold[cp] = ord(f)
+    fold[ord("A") : ord("Z") + 1] += 32
+    sep = np.isin(fold, _SEP_CODES)
+    return fold, sep
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _fold_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Folded code points and the separator mask of ``codes``."""
+    fold, sep = _fold_tables()
+    if codes.size and int(codes.max()) >= 0x10000:  # astral characters: fold them one by one
+        bmp = codes < 0x10000
+        clipped = np.where(bmp, codes, 0)
+        folded = np.where(bmp, fold[clipped], codes)
+        for i in np.flatnonzero(~bmp):
+            folded[i] = ord(_fold_char(chr(int(codes[i]))))
+        return folded, np.isin(folded, _SEP_CODES)
+    return fold[codes], sep[codes]
+
+
+_CONVERT_SPLIT = re.compile(r"([。！？；，])")
+
+
+@lru_cache(maxsize=1)
+def _simplified_re() -> re.Pattern[str]:
+    """Simplified Han characters: changed by OpenCC s2twp on their own and not in Big5.
+
+    A line without any of them is treated as Traditional; computed once (one OpenCC call).
+    """
+    cps = [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]
+    conv = to_traditional("\n".join(map(chr, cps))).split("\n")
+    if len(conv) != len(cps):  # never seen: fall back to converting every Han line
+        return re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+    changed = "".join(
+        chr(cp) for cp, c in zip(cps, conv, strict=True) if c != chr(cp) and not _in_big5(chr(cp))
+    )
+    return re.compile(f"[{re.escape(changed)}]")
+
+
+def _in_big5(c: str) -> bool:
+    """Whether Taiwan's Big5 has ``c``: 台, 余, 游, 里 are changed by s2twp yet ordinary Traditional text."""
+    try:
+        c.encode("cp950")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _convert_line(line: str, conv: str | None = None) -> str:
+    """``line`` in Taiwan Traditional, cut finer where conversion would change its length."""
+    c = to_traditional(line) if conv is None else conv
+    if len(c) == len(line):
+        return c
+    parts = _CONVERT_SPLIT.split(line)
+    return "".join(q if len(q := to_traditional(p)) == len(p) else p for p in parts)
 
 
 def _traditional_1to1(text: str) -> str:
-    """Simplified → Taiwan Traditional where lengths allow a character-exact offset map."""
-    conv = to_traditional(text)
-    if len(conv) == len(text):
-        return conv
-    parts = re.split(r"([\n。！？；，])", text)
-    out = []
-    for p in parts:
-        c = to_traditional(p)
-        out.append(c if len(c) == len(p) else p)
+    """Simplified → Taiwan Traditional where lengths allow a character-exact offset map.
+
+    Only lines holding a Simplified character are converted (one OpenCC call for all
+    of them); a line whose conversion changes its length (内存 → 記憶體) is converted
+    piecewise, keeping the pieces that would shift offsets as written.
+    """
+    rx = _simplified_re()
+    m = rx.search(text)
+    if m is None:
+        return text
+    bounds: list[tuple[int, int]] = []
+    while m is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        bounds.append((start, end))
+        m = rx.search(text, end)
+    lines = [text[s:e] for s, e in bounds]
+    conv = to_traditional("\n".join(lines)).split("\n")
+    if len(conv) != len(lines):  # never seen: a conversion that moved a line break
+        conv = [to_traditional(line) for line in lines]
+    out: list[str] = []
+    pos = 0
+    for (start, end), line, c in zip(bounds, lines, conv, strict=True):
+        out.append(text[pos:start])
+        out.append(_convert_line(line, c))
+        pos = end
+    out.append(text[pos:])
     return "".join(out)
 
 
 def make_view(text: str) -> TextView:
-    """Fold ``text`` like :func:`match_key` and drop separators, keeping an offset map."""
-    folded = _fold_1to1(_traditional_1to1(text))
-    if not folded:
+    """Fold ``text`` like :func:`match_key` and drop separators, keeping an offset map.
+
+    Lines without a Simplified character are folded but not converted (see the module notes).
+    """
+    if not text:
         return TextView(text, "", np.zeros(0, dtype=np.int64))
-    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
-    keep = ~np.isin(codes, _SEP_CODES)
+    folded, sep = _fold_codes(_codes(_traditional_1to1(text)))
+    keep = ~sep
     index = np.flatnonzero(keep)
-    view = codes[keep].tobytes().decode("utf-32-le")
+    view = folded[keep].tobytes().decode("utf-32-le", "surrogatepass")
     return TextView(text, view, index)
 
 
+def view_key(text: str) -> str:
+    """``text`` folded like a view (width, case, separators) without script conversion."""
+    if not text:
+        return ""
+    folded, sep = _fold_codes(_codes(text))
+    return folded[~sep].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def _mainland_converters() -> tuple[Any, Any]:
+    import opencc
+
+    return opencc.OpenCC("tw2sp"), opencc.OpenCC("s2t")
+
+
+def _mainland_spellings(key: str) -> set[str]:
+    """Traditional- and Simplified-script Mainland spellings of a Han key (資料庫 → 數據庫, 数据库)."""
+    tw2sp, s2t = _mainland_converters()
+    simp = str(tw2sp.convert(key))
+    return {simp, str(s2t.convert(simp))} - {key}
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
 def _is_word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
+    return c in _WORD_CHARS
 
 
 def latin_boundary_ok(text: str, start: int, end: int) -> bool:
@@ -139,18 +254,18 @@ def latin_boundary_ok(text: str, start: int, end: int) -> bool:
     and ``Breeze-7B`` inside ``Breeze-7B-Instruct`` (a continuing version or
     name part is joined by ``.``, ``-``, ``_`` or ``:`` followed by a letter or digit).
     """
-    first, last = text[start], text[end - 1]
-    if _is_word_char(first) and start > 0:
+    word = _WORD_CHARS
+    if start > 0 and text[start] in word:
         prev = text[start - 1]
-        if _is_word_char(prev):
+        if prev in word:
             return False
-        if prev in ".-_:/+@" and start > 1 and _is_word_char(text[start - 2]):
+        if prev in ".-_:/+@" and start > 1 and text[start - 2] in word:
             return False
-    if _is_word_char(last) and end < len(text):
+    if end < len(text) and text[end - 1] in word:
         nxt = text[end]
-        if _is_word_char(nxt) or nxt == "+":
+        if nxt in word or nxt == "+":
             return False
-        if nxt in ".-_:/@" and end + 1 < len(text) and _is_word_char(text[end + 1]):
+        if nxt in ".-_:/@" and end + 1 < len(text) and text[end + 1] in word:
             return False
     return True
 
@@ -194,7 +309,9 @@ def parse_entries(data: Any, source: str) -> list[LexEntry]:
             etype = EntityType(type_name)
         except ValueError:
             allowed = ", ".join(t.value for t in EntityType)
-            raise LexiconError(f"{where} ({name}): type {type_name or '(none)'!r} is not one of {allowed}")
+            raise LexiconError(
+                f"{where} ({name}): type {type_name or '(none)'!r} is not one of {allowed}"
+            ) from None
         try:
             aliases = _as_list(raw.get("aliases"))
         except TypeError as exc:
@@ -259,11 +376,28 @@ class Lexicon:
                 if old is not None and old.key != e.key:
                     self.conflicts.append(f"{s!r}: {old.name} ({old.source}) vs {e.name} ({e.source})")
                 self._by_key[k] = e
+        # Automaton words: every key, plus spellings a Traditional line may use that only
+        # OpenCC would fold into the key (see the module notes). Value per word: (key, entry,
+        # length, whether either end is a Latin letter/digit — Han-only names skip that check).
+        words: dict[str, tuple[str, LexEntry]] = {k: (k, e) for k, e in self._by_key.items()}
+        for e in self.entries:
+            for s in e.surfaces():
+                k = match_key(s)
+                if len(k) < 2 or self._by_key.get(k) is not e:
+                    continue
+                extra = {view_key(s)}
+                if _HAN.search(k):
+                    extra |= {view_key(m) for m in _mainland_spellings(k) if match_key(m) == k}
+                for w in extra:
+                    if len(w) >= 2 and w not in words:
+                        words[w] = (k, e)
         self._automaton = ahocorasick.Automaton()
-        for k, e in self._by_key.items():
-            self._automaton.add_word(k, (k, e))
-        if self._by_key:
+        for w, (k, e) in words.items():
+            latin = _is_word_char(w[0]) or _is_word_char(w[-1])
+            self._automaton.add_word(w, (k, e, len(w), latin))
+        if words:
             self._automaton.make_automaton()
+        self._family_keys: dict[str, str] = {}
 
     @classmethod
     def load(cls, extra_files: Sequence[Path] = (), *, shipped: bool = True) -> Lexicon:
@@ -295,39 +429,93 @@ class Lexicon:
     def keys(self) -> Iterable[str]:
         return self._by_key.keys()
 
+    def family_key(self, entry: LexEntry) -> str:
+        """Key of the entry ``entry.family`` names ("" when it has none or the family is unknown)."""
+        if not entry.family:
+            return ""
+        fk = self._family_keys.get(entry.family)
+        if fk is None:
+            fam = self.lookup(entry.family)
+            fk = self._family_keys[entry.family] = fam.key if fam is not None else ""
+        return fk
+
     def find(self, text: str, view: TextView | None = None) -> list[LexHit]:
         """Non-overlapping lexicon names in ``text``, leftmost-longest, Latin word boundaries checked."""
         if not self._by_key or not text:
             return []
         view = view or make_view(text)
-        cands: list[tuple[int, int, LexEntry, str]] = []
-        for vend, (k, entry) in self._automaton.iter(view.view):
-            vstart = vend - len(k) + 1
-            start, end = view.span(vstart, vend + 1)
-            if not latin_boundary_ok(text, start, end):
+        raw = list(self._automaton.iter(view.view))
+        if not raw:
+            return []
+        # View offsets → text offsets for all hits at once.
+        vends = np.fromiter((r[0] for r in raw), dtype=np.int64, count=len(raw))
+        lens = np.fromiter((r[1][2] for r in raw), dtype=np.int64, count=len(raw))
+        starts: list[int] = view.index[vends - lens + 1].tolist()
+        ends: list[int] = (view.index[vends] + 1).tolist()
+        spans: list[tuple[int, int, float]] = []
+        entries: list[LexEntry] = []
+        for (_vend, (_k, entry, _n, latin)), start, end in zip(raw, starts, ends, strict=True):
+            if latin and not latin_boundary_ok(text, start, end):
                 continue
-            cands.append((start, end, entry, k))
-        chosen = best_cover([(c[0], c[1], float(c[1] - c[0])) for c in cands])
+            spans.append((start, end, float(end - start)))
+            entries.append(entry)
         return [
-            LexHit(cands[i][0], cands[i][1], cands[i][2], text[cands[i][0] : cands[i][1]]) for i in chosen
+            LexHit(spans[i][0], spans[i][1], entries[i], text[spans[i][0] : spans[i][1]])
+            for i in best_cover(spans)
         ]
 
 
 def best_cover(spans: Sequence[tuple[int, int, float]]) -> list[int]:
-    """Indices of non-overlapping spans with the largest total weight (ties: fewer spans).
+    """Indices of non-overlapping spans with the largest total weight (ties: fewer spans), in text order.
 
     Leftmost-first matching would pick ``語言`` when ``大型語言模型`` starts one
     character earlier and wins on coverage; weighted interval scheduling
-    chooses by total weight instead, in O(n log n).
+    chooses by total weight instead, in O(n log n). Most spans overlap nothing:
+    those are taken as they are; a cluster of overlapping spans that one span covers
+    and outweighs (大型語言模型 over 語言, 模型) takes that span; only the remaining
+    clusters are scheduled.
     """
-    order = sorted(range(len(spans)), key=lambda i: (spans[i][1], spans[i][0]))
+    order = sorted(range(len(spans)), key=spans.__getitem__)
+    out: list[int] = []
+    cluster: list[int] = []
+    reach = -1
+    for i in order + [-1]:
+        if i >= 0:
+            s, e, _w = spans[i]
+            if s < reach:
+                cluster.append(i)
+                if e > reach:
+                    reach = e
+                continue
+        if len(cluster) == 1:
+            out.append(cluster[0])
+        elif cluster:
+            out.extend(_resolve_cluster(spans, cluster, reach))
+        if i >= 0:
+            cluster = [i]
+            reach = spans[i][1]
+    return out
+
+
+def _resolve_cluster(spans: Sequence[tuple[int, int, float]], members: list[int], reach: int) -> list[int]:
+    """The best non-overlapping choice within one cluster of overlapping spans."""
+    start = spans[members[0]][0]
+    total = sum(spans[i][2] for i in members)
+    for i in members:  # one span covering the cluster and outweighing all the others together
+        s, e, w = spans[i]
+        if s == start and e == reach and w > total - w:
+            return [i]
+    return _schedule(spans, members)
+
+
+def _schedule(spans: Sequence[tuple[int, int, float]], members: Sequence[int]) -> list[int]:
+    """Weighted interval scheduling over ``members`` (indices into ``spans``), in text order."""
+    order = sorted(members, key=lambda i: (spans[i][1], spans[i][0]))
     ends = [spans[i][1] for i in order]
     n = len(order)
     best = [0.0] * (n + 1)
     take = [False] * (n + 1)
-    prev = [0] * n
-    for j, i in enumerate(order):
-        prev[j] = bisect.bisect_right(ends, spans[i][0], 0, j)
+    prev = [bisect.bisect_right(ends, spans[i][0], 0, j) for j, i in enumerate(order)]
     for j, i in enumerate(order):
         with_it = spans[i][2] - 1e-6 + best[prev[j]]
         if with_it > best[j]:

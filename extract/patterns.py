@@ -12,8 +12,10 @@ the given text). The extractor decides which hits survive and how they are typed
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract.records import EntityType
 
@@ -33,65 +35,141 @@ class PatternHit:
 
 # --- regions that never hold names ----------------------------------------------------------------
 
-_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Every Latin-script regex below starts with a character class and checks its left context
+# with a lookbehind placed after that first character: the regex engine then skips ahead to
+# candidate characters instead of trying (and failing) a lookbehind at every position of a
+# mostly-Chinese text. URLs, e-mail addresses and paths are looked for around their anchors
+# ("://", "www.", "@", a file extension) for the same reason.
+_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)」]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_LOCAL = re.compile(r"[\w.+-]+$")
 _PATHLIKE = re.compile(
-    r"(?<![\w])(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]+\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b"
+    r"(?<![\w])(?:\.{0,2}/)?(?:[\w.-]++/)+[\w.-]+\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b"
+)
+_PATH_EXT = re.compile(
+    r"\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b"
 )
 _CODE_CHARS = re.compile(
     r"[=(){};<>]|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b"
 )
+_NO_HAN_LINE = re.compile(f"^[^\\n{HAN}]+$", re.M)
+
+
+def _emails(text: str) -> list[tuple[int, int]]:
+    """E-mail addresses, found from their "@" (same spans as scanning the text for the full regex)."""
+    out: list[tuple[int, int]] = []
+    at = text.find("@")
+    while at >= 0:
+        local = _EMAIL_LOCAL.search(text, max(0, at - 256), at)
+        if local is not None and (not out or local.start() >= out[-1][1]):
+            m = _EMAIL.match(text, local.start())
+            if m is not None:
+                out.append(m.span())
+        at = text.find("@", at + 1)
+    return out
+
+
+def _paths(text: str) -> list[tuple[int, int]]:
+    """File paths: the path regex runs only on lines holding a "/" and a known file extension."""
+    spans: list[tuple[int, int]] = []
+    done = -1
+    for m in _PATH_EXT.finditer(text):
+        if m.start() < done:
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        done = end
+        if text.find("/", start, end) >= 0:
+            spans += [p.span() for p in _PATHLIKE.finditer(text, start, end)]
+    return spans
 
 
 def masked_spans(text: str) -> list[tuple[int, int]]:
     """URLs, e-mail addresses, file paths and code-looking lines: no entity starts inside these."""
     spans = [m.span() for m in _URL.finditer(text)]
-    spans += [m.span() for m in _PATHLIKE.finditer(text)]
-    pos = 0
-    for line in text.split("\n"):
-        if line and not _HAN_RE.search(line) and _CODE_CHARS.search(line):
-            spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    if "@" in text:
+        spans += _emails(text)
+    spans += _paths(text)
+    for m in _NO_HAN_LINE.finditer(text):  # code lines are lines without Chinese
+        if _CODE_CHARS.search(m.group()):
+            spans.append(m.span())
     spans.sort()
-    return spans
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:  # overlapping spans (a URL on a code line) become one
+        if merged and start < merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def in_spans(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether [start, end) overlaps any span (spans sorted by start)."""
-    import bisect
-
+    """Whether [start, end) overlaps any span (spans sorted by start, not overlapping each other)."""
+    if not spans:
+        return False
     i = bisect.bisect_right(spans, (start, 1 << 62)) - 1
-    for j in (i, i + 1):
-        if 0 <= j < len(spans) and spans[j][0] < end and start < spans[j][1]:
-            return True
-    return False
+    if i >= 0 and spans[i][0] < end and start < spans[i][1]:
+        return True
+    return i + 1 < len(spans) and spans[i + 1][0] < end and start < spans[i + 1][1]
 
 
 # --- Latin-script names -----------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_.\-/:@+])[A-Za-z][A-Za-z0-9]*(?:[.\-_:/][A-Za-z0-9]+)*\+?")
+_TOKEN = re.compile(r"[A-Za-z](?<![A-Za-z0-9_.\-/:@+][A-Za-z])[A-Za-z0-9]*(?:[.\-_:/][A-Za-z0-9]+)*\+?")
 _OLLAMA = re.compile(r"^[a-z][a-z0-9.\-]*:[A-Za-z0-9][A-Za-z0-9._\-]*$")
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$")
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[BMKTbmkt]$")
 _QUANT = re.compile(r"^(?:[Qq]\d(?:_[A-Za-z0-9]+)*|[Ii][Qq]\d.*|[xX]\d+|v\d[\w.]*|\d.*)$")
 _UNIT = re.compile(r"^\d*(?:[KMGT]i?B|GHz|MHz|ms|tokens?|fps|bit|bits|px|[KMGT]B/s)$", re.I)
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}|^[a-z]+[A-Z]")
+# "Name 3.1", "Name 3.1 405B" or "Name 7B": a version or a size is required.
 _NAME_VERSION = re.compile(
-    r"(?<![A-Za-z0-9_.\-/])([A-Z][A-Za-z]+(?:\d+(?:\.\d+)*)?)(?: (\d+(?:\.\d+)*[a-z]?))?"
-    r"(?: (\d+(?:\.\d+)?[BMT]))?(?![A-Za-z0-9_])(?![.\-][A-Za-z0-9])"
+    r"[A-Z](?<![A-Za-z0-9_.\-/][A-Z])[A-Za-z]+(?:\d+(?:\.\d+)*)?"
+    r"(?: \d+(?:\.\d+)*[a-z]?(?: \d+(?:\.\d+)?[BMT])?| \d+(?:\.\d+)?[BMT])"
+    r"(?![A-Za-z0-9_])(?![.\-][A-Za-z0-9])"
 )
+_HEAD = re.compile(r"[A-Za-z]+(?:\d+(?:\.\d+)*)?")
 HARDWARE_PREFIX = re.compile(r"^(?:RTX|GTX|Tesla|Jetson|Radeon|Instinct|Gaudi|Quadro|GeForce|DGX|HGX|Orin)\b")
 _ORG_LATIN = re.compile(
-    r"(?<![A-Za-z0-9])((?:[A-Z][A-Za-z0-9]+ ){0,2}[A-Z][A-Za-z0-9]+) (?:Research|Labs?|Inc\.?|AI|Corporation|Foundation)(?![A-Za-z0-9])"
+    r"[A-Z](?<![A-Za-z0-9][A-Z])(?:[A-Za-z0-9]+ [A-Z]){0,2}[A-Za-z0-9]+"
+    r" (?:Research|Labs?|Inc\.?|AI|Corporation|Foundation)(?![A-Za-z0-9])"
 )
 
 # Common English words that show up capitalised in Chinese text without being names.
 ENGLISH_STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "has", "have", "how", "if", "in", "is", "it", "its", "new", "no", "not", "of", "on", "one", "or", "our", "so", "that", "the", "their", "then", "this", "to", "top", "up", "use", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "yes", "all", "any", "but", "each", "more", "most", "only", "other", "some", "such", "than", "very", "via", "vs", "step", "steps", "note", "tip", "tips", "todo", "faq", "q", "a", "demo", "example", "examples", "test", "tests", "run", "data", "model", "models", "tool", "tools", "code", "word", "words", "text", "input", "output", "file", "files", "page", "pages", "user", "users", "system", "systems", "answer", "question", "query", "result", "results", "summary", "intro", "introduction", "part", "section", "chapter", "table", "figure", "image", "images", "video", "link", "links", "home", "about", "contact", "menu", "search", "login", "logout", "next", "prev", "previous", "back", "more", "read", "share", "like", "comment", "comments", "tag", "tags", "title", "date", "author", "update", "updated", "today", "ok", "hello", "hi", "good", "bad", "best", "fast", "slow", "big", "small", "large", "open", "close", "start", "end", "done", "true", "false", "none", "null", "default", "config", "settings", "version", "release", "plan", "review", "write", "retrieve", "first", "second", "third", "last", "pro", "plus", "max", "mini", "ultra", "lite", "free", "public", "private", "beta", "alpha"]
+    """
+    a an and are as at be by can do for from has have how if in is it its new no not of on one
+    or our so that the their then this to top up use was we what when where which who why will
+    with you your yes all any but each more most only other some such than very via vs step
+    steps note tip tips todo faq q a demo example examples test tests run data model models
+    tool tools code word words text input output file files page pages user users system
+    systems answer question query result results summary intro introduction part section
+    chapter table figure image images video link links home about contact menu search login
+    logout next prev previous back more read share like comment comments tag tags title date
+    author update updated today ok hello hi good bad best fast slow big small large open close
+    start end done true false none null default config settings version release plan review
+    write retrieve first second third last pro plus max mini ultra lite free public private
+    beta alpha
+    """.split()  # noqa: SIM905
 )
 
 
+@lru_cache(maxsize=100_000)
 def _latin_kind(tok: str) -> tuple[EntityType, str, float] | None:
-    """Shape-based type and pattern name of one Latin token, or None when it is not a name."""
+    """Shape-based type and pattern name of one Latin token, or None when it is not a name.
+
+    Cached: the same few thousand tokens make up most of a corpus.
+    """
+    if tok.isalpha():  # plain words: only hardware prefixes and CamelCase are names
+        if len(tok) < 2:
+            return None
+        if HARDWARE_PREFIX.match(tok):
+            return None if _UNIT.match(tok) else (EntityType.HARDWARE, "hardware", 0.7)
+        if _CAMEL.search(tok) and not _UNIT.match(tok):
+            return EntityType.TOOL, "camelcase", 0.6
+        return None
     if _SIZE.match(tok) or _QUANT.match(tok) or _UNIT.match(tok):
         return None
     if _OLLAMA.match(tok):
@@ -120,31 +198,35 @@ def _latin_kind(tok: str) -> tuple[EntityType, str, float] | None:
 def find_latin_names(text: str) -> list[PatternHit]:
     """Latin product/model names: Ollama tags, HF ids, versioned names, CamelCase, ``Name 3.1 405B``."""
     hits: list[PatternHit] = []
+    kind_of = _latin_kind
     for m in _TOKEN.finditer(text):
-        tok = m.group(0)
-        # trailing sentence dots are not part of a name
-        end = m.end()
-        while tok and tok[-1] in ".-_:/":
-            tok = tok[:-1]
-            end -= 1
-        kind = _latin_kind(tok)
+        tok = m.group()
+        kind = kind_of(tok)
         if kind is None:
             continue
         etype, name, conf = kind
         key_text = tok.split("/", 1)[1] if name == "hf-id" else ""
-        hits.append(PatternHit(m.start(), end, etype, name, conf, key_text))
+        hits.append(PatternHit(m.start(), m.end(), etype, name, conf, key_text))
     for m in _NAME_VERSION.finditer(text):
-        if m.group(2) is None and m.group(3) is None:
+        head = _HEAD.match(text, m.start())
+        if head is None or head.group().lower() in ENGLISH_STOP:
             continue
-        head = m.group(1)
-        if head.lower() in ENGLISH_STOP or len(head) < 2:
-            continue
-        surface = m.group(0)
+        surface = m.group()
         etype = EntityType.HARDWARE if HARDWARE_PREFIX.match(surface) else EntityType.MODEL
         hits.append(PatternHit(m.start(), m.end(), etype, "name-version", 0.7))
     for m in _ORG_LATIN.finditer(text):
         hits.append(PatternHit(m.start(), m.end(), EntityType.ORG, "org-latin", 0.6))
     return hits
+
+
+_PLAIN_WORD = re.compile(
+    r"[A-Z](?<![A-Za-z0-9_.\-/:@+][A-Z])(?:[a-z]{2,}|[A-Z]{2,5})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])"
+)
+_CJK_PUNCT = frozenset("，。、：；「」（）")
+
+
+def _chinese_context(c: str) -> bool:
+    return c in _CJK_PUNCT or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
 def find_plain_latin_words(text: str) -> list[PatternHit]:
@@ -154,22 +236,16 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
     always a product or project name; English sentences are left alone.
     """
     hits: list[PatternHit] = []
-    for m in re.finditer(
-        r"(?<![A-Za-z0-9_.\-/:@+])([A-Z][a-z]{2,}|[A-Z]{3,6})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])", text
-    ):
-        tok = m.group(1)
+    for m in _PLAIN_WORD.finditer(text):
+        tok = m.group()
         if tok.lower() in ENGLISH_STOP:
             continue
-        before = text[max(0, m.start() - 2) : m.start()]
-        after = text[m.end() : m.end() + 2]
-        if not (
-            _HAN_RE.search(before)
-            or _HAN_RE.search(after)
-            or re.search(r"[，。、：；「」（）]", before + after)
-        ):
+        start, end = m.span()
+        around = text[max(0, start - 2) : start] + text[end : end + 2]
+        if not any(_chinese_context(c) for c in around):
             continue
         conf = 0.4 if tok.isupper() else 0.5
-        hits.append(PatternHit(m.start(), m.end(), EntityType.TOOL, "latin-word", conf))
+        hits.append(PatternHit(start, end, EntityType.TOOL, "latin-word", conf))
     return hits
 
 

@@ -9,6 +9,7 @@ table rows where co-occurrence says little.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,14 +62,38 @@ def _trimmed(line: str, base: int, s: int, e: int, kind: str) -> Sentence:
 
 
 def chunk_for(chunks: Sequence[Chunk], start: int, end: int) -> str:
-    """Id of the first chunk containing [start, end), else of the chunk containing ``start``."""
-    for c in chunks:
+    """Id of the first chunk containing [start, end), else of the chunk containing ``start``.
+
+    Chunks are in body order and may overlap by a sentence, so a bisect on their
+    starts finds the candidates in O(log n) (documents can have thousands of chunks).
+    """
+    if not chunks:
+        return ""
+    starts = _starts(chunks)
+    i = bisect.bisect_right(starts, start) - 1
+    lo = i
+    while lo > 0 and chunks[lo - 1].end > start:  # earlier chunks overlapping ``start``
+        lo -= 1
+    for c in chunks[max(lo, 0) : i + 1]:
         if c.start <= start and end <= c.end:
             return c.id
-    for c in chunks:
+    for c in chunks[max(lo, 0) : i + 1]:
         if c.start <= start < c.end:
             return c.id
-    return chunks[0].id if chunks else ""
+    return chunks[max(i, 0)].id
+
+
+_STARTS_CACHE: dict[int, tuple[Sequence[Chunk], list[int]]] = {}
+
+
+def _starts(chunks: Sequence[Chunk]) -> list[int]:
+    cached = _STARTS_CACHE.get(id(chunks))
+    if cached is not None and cached[0] is chunks:
+        return cached[1]
+    starts = [c.start for c in chunks]
+    _STARTS_CACHE.clear()
+    _STARTS_CACHE[id(chunks)] = (chunks, starts)
+    return starts
 
 
 # --- cue rules ------------------------------------------------------------------------------------
@@ -201,17 +226,17 @@ def typed_relations(
         if found is None:
             # "A、B 和 C": C takes the relation the list started with.
             if last is not None and j > 0 and _ENUM_GAP.match(before):
-                src, rtype = last
-                if src != j and mentions[src].key != b.key:
-                    out.append((src, j, rtype, 0.6))
+                first_src, first_type = last
+                if first_src != j and mentions[first_src].key != b.key:
+                    out.append((first_src, j, first_type, 0.6))
                 continue
             last = None
             continue
         rtype, reverse = found
         if rtype is R.COMPARED_WITH and re.search(r"(?:相較於?|相比於?|比起)\s*$", before):
-            k = _first_after_comma(body, sent, mentions, j)
-            if k is not None:
-                out.append((k, j, R.COMPARED_WITH, 0.7))
+            after_comma = _first_after_comma(body, sent, mentions, j)
+            if after_comma is not None:
+                out.append((after_comma, j, R.COMPARED_WITH, 0.7))
                 last = None
                 continue
         src = _source_for(mentions, j, body, sent)

@@ -44,7 +44,7 @@ class QuestionError(ValueError):
 
 
 def retrieve(index: SearchIndex, settings: Settings, question: str, mode: str, top_k: int) -> Retrieval:
-    """Run one retrieval mode; ``auto`` routes, and falls back to hybrid when the chosen mode finds nothing."""
+    """Run one retrieval mode; ``auto`` routes, and falls back to hybrid when its mode finds nothing."""
     if mode not in MODES:
         raise QuestionError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     note = ""
@@ -129,7 +129,9 @@ def ask(
 
 def _citation(index: SearchIndex, chunk: int, score: float) -> Citation:
     d = int(index.chunk_doc[chunk])
-    return Citation(index.doc_ids[d], index.doc_paths[d], index.chunk_ids[chunk], index.chunk_texts[chunk], score)
+    return Citation(
+        index.doc_ids[d], index.doc_paths[d], index.chunk_ids[chunk], index.chunk_texts[chunk], score
+    )
 
 
 # -- with an LLM ----------------------------------------------------------------------------------

@@ -134,8 +134,10 @@ def build_communities(
 ) -> list[tuple[Community, list[Relation]]]:
     """Communities with extractive reports (pure: no store, no LLM), each with its internal relations."""
     by_id = {e.id: e for e in entities}
-    connected = sorted({r.source for r in relations if r.source in by_id and r.target in by_id}
-                       | {r.target for r in relations if r.source in by_id and r.target in by_id})
+    connected = sorted(
+        {r.source for r in relations if r.source in by_id and r.target in by_id}
+        | {r.target for r in relations if r.source in by_id and r.target in by_id}
+    )
     pos = {e: i for i, e in enumerate(connected)}
     edges: dict[tuple[int, int], float] = defaultdict(float)
     for r in relations:

@@ -36,7 +36,7 @@ class GoldEntity:
     aliases: tuple[str, ...] = ()
     variant_of: str = ""
 
-    def keys(self) -> set[str]:
+    def key_set(self) -> set[str]:
         return {match_key(s) for s in (self.name, *self.aliases)} - {""}
 
 
@@ -227,9 +227,8 @@ def match_doc_path(gold_path: str, paths: Iterable[str]) -> str | None:
     best = None
     for p in paths:
         q = p.replace("\\", "/")
-        if q == g or q.endswith("/" + g):
-            if best is None or len(q) < len(best):
-                best = q if q == p else p
+        if (q == g or q.endswith("/" + g)) and (best is None or len(q) < len(best)):
+            best = q if q == p else p
     return best
 
 
@@ -316,7 +315,7 @@ def _score_doc(report: EvalReport, gd: GoldDoc, preds: Sequence[PredEntity], jun
     gold_of_pred: dict[str, list[GoldEntity]] = defaultdict(list)
     preds_of_gold: dict[int, list[PredEntity]] = defaultdict(list)
     for gi, g in enumerate(gd.entities):
-        gkeys = g.keys()
+        gkeys = g.key_set()
         for p in preds:
             if gkeys & p.keys:
                 gold_of_pred[p.id].append(g)
@@ -380,8 +379,8 @@ def _score_relations(
 
         def ids_for(name: str, gd: GoldDoc = gd, preds: Sequence[PredEntity] = preds) -> set[str]:
             k = match_key(name)
-            g = next((g for g in gd.entities if k in g.keys()), None)
-            keys = g.keys() if g is not None else {k}
+            g = next((g for g in gd.entities if k in g.key_set()), None)
+            keys = g.key_set() if g is not None else {k}
             return {p.id for p in preds if keys & p.keys}
 
         predicted = _pred_relations(store, doc_ids[path])
@@ -445,7 +444,8 @@ def format_report(report: EvalReport, *, details: bool = False) -> str:
             if report.missing_documents
             else ""
         ),
-        f"entities   P {e.precision:.3f}  R {e.recall:.3f}  F1 {e.f1:.3f}  (predicted {e.n_pred}, gold {e.n_gold})",
+        f"entities   P {e.precision:.3f}  R {e.recall:.3f}  F1 {e.f1:.3f}"
+        f"  (predicted {e.n_pred}, gold {e.n_gold})",
     ]
     for t, prf in sorted(report.by_type.items()):
         if prf.n_gold or prf.n_pred:

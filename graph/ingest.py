@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.resolve import resolve
 from tqdm import tqdm
 
 from extract import chunk as chunking
@@ -27,6 +26,7 @@ from extract.extractor import Extractor, ExtractorConfig
 from extract.load import Found, SkipFile, discover, load_file
 from extract.records import Chunk, DocExtraction, Document, LoadedFile, stable_id
 from extract.redact import redact
+from extract.resolve import resolve
 from graph.lock import WorkspaceLock
 from graph.settings import Settings
 from graph.store import Store, open_store
@@ -250,14 +250,14 @@ def _rebuild(
             )
             items.append((doc, chunks))
         results = _extract_batch(extractor, items)
-        for (doc_id, body, sig, _), (doc, chunks), result in zip(batch, items, results, strict=True):
+        for (doc_id, body, sig, _), (doc, doc_chunks), result in zip(batch, items, results, strict=True):
             if isinstance(result, Exception):
                 failed.add(doc_id)
                 report.failed.append((doc.path, f"extraction failed: {type(result).__name__}: {result}"))
                 store.conn.execute("UPDATE documents SET raw_hash='' WHERE id=?", (doc_id,))
                 continue
             store.set_body(doc_id, body, sig)
-            store.replace_extraction(doc_id, chunks, result.mentions, result.relations)
+            store.replace_extraction(doc_id, doc_chunks, result.mentions, result.relations)
         bar.update(len(batch))
         _notify(progress, min(i + len(batch), len(work)), len(work), "extracting")
     bar.close()

@@ -216,7 +216,8 @@ class LLMClient:
             if "model" in detail.lower():
                 raise LLMError(f"model {self.model!r} not found at {self.base_url}: {detail}")
             raise LLMError(
-                f"{self.base_url}/chat/completions not found (HTTP 404); ZHKG_LLM_BASE_URL usually ends in /v1"
+                f"{self.base_url}/chat/completions not found (HTTP 404);"
+                " ZHKG_LLM_BASE_URL usually ends in /v1"
             )
         raise LLMError(f"LLM endpoint {self.base_url} rejected the request (HTTP {code}): {detail}")
 

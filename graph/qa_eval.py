@@ -201,12 +201,15 @@ def format_summary(summary: dict[str, Any]) -> str:
             per = []
             for t in TYPES:
                 bt = s["by_type"].get(t)
-                per.append(f"{bt['doc_hit@5']:.2f}/{bt['key_hit']:.2f} (n={bt['n']:>2})" if bt else f"{'-':>16}")
+                per.append(
+                    f"{bt['doc_hit@5']:.2f}/{bt['key_hit']:.2f} (n={bt['n']:>2})" if bt else f"{'-':>16}"
+                )
             lines.append(f"  {m:<8} {s['doc_hit@5']:>6.2f} {s['key_hit']:>6.2f}   " + "  ".join(per))
         lines.append("")
-    lines.append("per type: doc_hit@5/key_hit; latency per question (ms): " + ", ".join(
-        f"{m} p50 {v['p50_ms']} p95 {v['p95_ms']}" for m, v in summary.get("latency", {}).items()
-    ))
+    lines.append(
+        "per type: doc_hit@5/key_hit; latency per question (ms): "
+        + ", ".join(f"{m} p50 {v['p50_ms']} p95 {v['p95_ms']}" for m, v in summary.get("latency", {}).items())
+    )
     return "\n".join(lines)
 
 
@@ -227,8 +230,14 @@ def run_qa_eval(store: Store, settings: Settings, gold_dir: Path, split: str, as
     summary = summarise(outcomes, split)
     if as_json:
         summary["questions"] = [
-            {"id": o.question.id, "mode": o.mode, "used_mode": o.used_mode, "doc_hit": o.doc_hit,
-             "key_hit": o.key_hit, "docs": o.docs}
+            {
+                "id": o.question.id,
+                "mode": o.mode,
+                "used_mode": o.used_mode,
+                "doc_hit": o.doc_hit,
+                "key_hit": o.key_hit,
+                "docs": o.docs,
+            }
             for o in outcomes
         ]
         print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -136,14 +136,17 @@ def parse_query(name: str, source: str, path: Path | None = None) -> NamedQuery:
     for p in params:
         if p.inline and p.name not in used_names:
             raise QueryFileError(f"{where}: inline parameter {p.name} is never used as {{{{{p.name}}}}}")
-    return NamedQuery(name=name, description=" ".join(desc), params=tuple(params), text=text,
-                      path=path or Path(name))
+    return NamedQuery(
+        name=name, description=" ".join(desc), params=tuple(params), text=text, path=path or Path(name)
+    )
 
 
 def _parse_param(comment: str, where: str) -> QueryParam:
     m = _PARAM.match(comment)
     if not m:
-        raise QueryFileError(f"{where}: expected '@param NAME TYPE [= DEFAULT] [(MIN..MAX)] [inline] -- text'")
+        raise QueryFileError(
+            f"{where}: expected '@param NAME TYPE [= DEFAULT] [(MIN..MAX)] [inline] -- text'"
+        )
     ptype = m["type"]
     if ptype not in TYPES:
         raise QueryFileError(f"{where}: unknown type {ptype!r} (one of {', '.join(TYPES)})")
@@ -224,7 +227,11 @@ def _coerce(p: QueryParam, value: Any) -> Any:
         if t == "list[string]":
             if isinstance(value, str):
                 text = value.strip()
-                value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+                value = (
+                    json.loads(text)
+                    if text.startswith("[")
+                    else [v.strip() for v in text.split(",") if v.strip()]
+                )
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise TypeError
             return value

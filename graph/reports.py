@@ -138,7 +138,12 @@ def extractive_report(
     for e in members:
         doc_counts.update(e.doc_ids)
     documents = [
-        {"doc_id": d, "path": doc_info.get(d, ("", ""))[0], "title": doc_info.get(d, ("", ""))[1], "entities": n}
+        {
+            "doc_id": d,
+            "path": doc_info.get(d, ("", ""))[0],
+            "title": doc_info.get(d, ("", ""))[1],
+            "entities": n,
+        }
         for d, n in sorted(doc_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ][:MAX_DOCUMENTS]
 
@@ -146,13 +151,10 @@ def extractive_report(
     title = _join_names(top_names) if top_names else "（空社群）"
     types = Counter(TYPE_LABELS.get(str(e.type), str(e.type)) for e in members)
     type_text = "、".join(t for t, _ in types.most_common(3))
-    parts = [
-        f"此社群包含 {len(members)} 個實體（以{type_text}為主），核心為 {_join_names(top_names)}。"
-    ]
+    parts = [f"此社群包含 {len(members)} 個實體（以{type_text}為主），核心為 {_join_names(top_names)}。"]
     if top_rel:
         clauses = [
-            relation_phrase(str(r.type), zh_tw(names[r.source]), zh_tw(names[r.target]))
-            for r in top_rel[:4]
+            relation_phrase(str(r.type), zh_tw(names[r.source]), zh_tw(names[r.target])) for r in top_rel[:4]
         ]
         parts.append("主要關係：" + "；".join(clauses) + "。")
     if documents:
@@ -176,7 +178,9 @@ def extractive_report(
                 "type": str(r.type),
                 "weight": r.weight,
                 "text": relation_phrase(str(r.type), names[r.source], names[r.target]),
-                "evidence": [{"doc_id": ev.doc_id, "chunk_id": ev.chunk_id, "text": ev.text} for ev in r.evidence[:2]],
+                "evidence": [
+                    {"doc_id": ev.doc_id, "chunk_id": ev.chunk_id, "text": ev.text} for ev in r.evidence[:2]
+                ],
             }
             for r in top_rel
         ],
@@ -203,7 +207,11 @@ def cached_llm_report(store: Store, chash: str) -> dict[str, str] | None:
     except ValueError:
         return None
     if isinstance(value, dict) and value.get("title") and value.get("summary"):
-        return {"title": str(value["title"]), "summary": str(value["summary"]), "model": str(value.get("model", ""))}
+        return {
+            "title": str(value["title"]),
+            "summary": str(value["summary"]),
+            "model": str(value.get("model", "")),
+        }
     return None
 
 

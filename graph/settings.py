@@ -68,7 +68,8 @@ class Settings:
     app_port: int = 8501
     app_password: str = field(default="", repr=False)
     upload_max_mb: float = 20.0
-    # folders the app's ingest page may read besides <workspace>/uploads (ZHKG_APP_INGEST_ROOTS, os.pathsep list)
+    # folders the app's ingest page may read besides <workspace>/uploads
+    # (ZHKG_APP_INGEST_ROOTS, an os.pathsep-separated list)
     app_ingest_roots: tuple[Path, ...] = ()
 
     @property

@@ -20,11 +20,12 @@ want="$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python dependencies${extras:+ $extras} into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".${extras}"
+  # llama-cpp-python builds from source (~20 min on 2 cores, then pip's wheel cache reuses it);
+  # a portable build, so a cached wheel also runs on another CPU of this architecture.
+  CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" .venv/bin/python -m pip install -q -e ".${extras}"
   echo "$want" > "$stamp"
 fi
 if [ $ALL = 1 ]; then
-  [ -x scripts/llm-server.sh ] && scripts/llm-server.sh install
   [ -x scripts/browser-deps.sh ] && scripts/browser-deps.sh
   [ -x scripts/neo4j.sh ] && scripts/neo4j.sh install
 fi

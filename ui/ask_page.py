@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("auto", "local", "global", "hybrid")
 HISTORY = "ask_history"
-CONTEXT_MAX = 40  # neighbours drawn (dimmed) around the evidence
+CONTEXT_MAX = 20  # neighbours drawn (dimmed) around the evidence
 
 
 class AskFailed(RuntimeError):

@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 
 import streamlit as st
 
+from graph.commands.app import is_loopback
 from ui import PageContext
 
 AUTH_KEY = "zhkg_auth"
-
-
-def is_loopback(host: str) -> bool:
-    host = (host or "").strip().strip("[]")
-    if host in {"localhost", ""}:
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def password_ok(given: str, expected: str) -> bool:

@@ -10,7 +10,8 @@ from ui import PageContext
 from ui.data import WorkspaceData
 from ui.viz import VizEdge, VizNode, node_size, show
 
-MINI_GRAPH_MAX = 60
+MINI_GRAPH_MAX = 40
+MEMBERS_LISTED = 80
 
 
 def hierarchy(communities: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -124,11 +125,14 @@ def render(ctx: PageContext) -> None:
     left, right = st.columns([1, 2])
     with left:
         st.markdown(f"**{t('members')}** ({len(com['entity_ids'])})")
+        members = members_sorted(data, com)
         st.markdown(
             "\n".join(
-                f"- {data.entities[e].name} · {data.entities[e].type}" for e in members_sorted(data, com)
+                f"- {data.entities[e].name} · {data.entities[e].type}" for e in members[:MEMBERS_LISTED]
             )
         )
+        if len(members) > MEMBERS_LISTED:
+            st.caption(t("more_members", n=len(members) - MEMBERS_LISTED))
     with right:
         nodes, edges = mini_graph(data, com)
         if nodes:

@@ -35,6 +35,8 @@ def _classify(exc: Exception) -> CypherFailed:
     names = {c.__name__ for c in type(exc).__mro__}
     if "ReadOnlyViolation" in names:
         return CypherFailed("refused", str(exc))
+    if "QueryParamError" in names:
+        return CypherFailed("param", str(exc))
     if "Neo4jUnavailable" in names or "ServiceUnavailable" in names or "AuthError" in names:
         return CypherFailed("down", str(exc))
     return CypherFailed("failed", f"{type(exc).__name__}: {exc}")
@@ -84,18 +86,13 @@ def _field(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-def coerce_param(raw: str, kind: str) -> Any:
-    """Turn a form string into the parameter's declared type (int, float, bool, list, str)."""
-    kind = (kind or "str").lower()
-    if kind in {"int", "integer"}:
-        return int(raw)
-    if kind in {"float", "number"}:
-        return float(raw)
-    if kind in {"bool", "boolean"}:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if kind in {"list", "list[str]"}:
-        return [p.strip() for p in raw.split(",") if p.strip()]
-    return raw
+def form_params(raw: dict[str, tuple[str, bool]]) -> dict[str, Any]:
+    """Form strings to pass on: blank optional ones are left out so their defaults apply.
+
+    Typing and range checks belong to ``graph.queries`` (which parses strings by
+    the declared type), so the page and the CLI accept exactly the same input.
+    """
+    return {name: value for name, (value, required) in raw.items() if value.strip() or required}
 
 
 def result_graph(result: Any) -> tuple[list[VizNode], list[VizEdge]]:
@@ -123,8 +120,16 @@ def result_graph(result: Any) -> tuple[list[VizNode], list[VizEdge]]:
 
 
 def _cell(value: Any) -> Any:
+    """A table cell: scalars as they are, nodes as ``(:Label) name``, relationships as ``[:TYPE]``."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, dict) and ("_node" in value or "_relationship" in value):
+        props = value.get("properties") or {}
+        if "_relationship" in value:
+            return f"[:{value.get('type', '')}]"
+        labels = ":".join(value.get("labels") or [])
+        name = props.get("name") or props.get("title") or props.get("path") or value.get("id", "")
+        return f"(:{labels}) {name}"
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
@@ -143,9 +148,12 @@ def result_rows(result: Any) -> list[dict[str, Any]]:
 
 
 def _show_error(ctx: PageContext, exc: CypherFailed) -> None:
-    key = {"refused": "readonly_refused", "down": "neo4j_down", "missing": "queries_unavailable"}.get(
-        exc.kind, "query_failed"
-    )
+    key = {
+        "refused": "readonly_refused",
+        "down": "neo4j_down",
+        "missing": "queries_unavailable",
+        "param": "bad_params",
+    }.get(exc.kind, "query_failed")
     st.error(ctx.t(key, err=str(exc)))
 
 
@@ -181,24 +189,19 @@ def _named_section(ctx: PageContext) -> None:
     with st.expander("Cypher"):
         st.code(str(_field(query, "text", default="")), language="cypher")
     with st.form(f"cy_form_{name}"):
-        raw: dict[str, tuple[str, str]] = {}
+        raw: dict[str, tuple[str, bool]] = {}
         for p in _field(query, "params", default=[]) or []:
             pname = str(_field(p, "name"))
-            kind = str(_field(p, "type", default="str"))
+            kind = str(_field(p, "type", default="string"))
             default = _field(p, "default", default="")
             shown = ",".join(map(str, default)) if isinstance(default, list | tuple) else str(default or "")
-            raw[pname] = (st.text_input(f"{pname} ({kind})", shown, key=f"cy_p_{name}_{pname}"), kind)
+            help_text = str(_field(p, "description", default="")) or None
+            value = st.text_input(f"{pname} ({kind})", shown, key=f"cy_p_{name}_{pname}", help=help_text)
+            raw[pname] = (value, bool(_field(p, "required", default=True)))
         submitted = st.form_submit_button(t("run"))
     if submitted:
-        params: dict[str, Any] = {}
-        for pname, (value, kind) in raw.items():
-            try:
-                params[pname] = coerce_param(value, kind)
-            except ValueError as exc:
-                st.error(t("bad_param", name=pname, err=exc))
-                return
         try:
-            _show_result(ctx, run_named(ctx.settings, name, params))
+            _show_result(ctx, run_named(ctx.settings, name, form_params(raw)))
         except CypherFailed as exc:
             _show_error(ctx, exc)
 

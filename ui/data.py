@@ -188,8 +188,9 @@ def search(data: WorkspaceData, query: str, limit: int = 20) -> list[str]:
 
 
 def evidence_for(data: WorkspaceData, entity_id: str) -> list[tuple[Relation, Any]]:
-    """Every (relation, evidence sentence) pair touching the entity, strongest relation first."""
-    rels = sorted(data.relations_of.get(entity_id, []), key=lambda r: -r.weight)
+    """Every (relation, evidence sentence) pair touching the entity: typed relations before plain
+    co-occurrence (RELATED_TO), then strongest first."""
+    rels = sorted(data.relations_of.get(entity_id, []), key=lambda r: (r.type == "RELATED_TO", -r.weight))
     return [(rel, ev) for rel in rels for ev in rel.evidence]
 
 

@@ -19,10 +19,17 @@ SELECTED = "entity_id"  # session key shared by the Graph and Entity pages
 
 
 def neighbours_by_type(data: WorkspaceData, entity_id: str) -> dict[str, list[tuple[str, str, float]]]:
-    """relation type → [(neighbour id, arrow, weight)], strongest first; arrow shows direction."""
+    """relation type → [(neighbour id, arrow, weight)], strongest first; the arrow shows direction
+    (↔ for symmetric types such as RELATED_TO)."""
+    from graph.store import SYMMETRIC
+
     out: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     for rel in data.relations_of.get(entity_id, []):
-        if rel.source == entity_id:
+        if rel.type in SYMMETRIC:
+            out[str(rel.type)].append(
+                (rel.target if rel.source == entity_id else rel.source, "↔", rel.weight)
+            )
+        elif rel.source == entity_id:
             out[str(rel.type)].append((rel.target, "→", rel.weight))
         else:
             out[str(rel.type)].append((rel.source, "←", rel.weight))

@@ -92,6 +92,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     # communities
     "level": ("層級", "Level"),
     "members": ("成員", "Members"),
+    "more_members": (
+        "……另有 {n} 個成員（依中心性排序，僅列出前面的）",
+        "… and {n} more (sorted by centrality)",
+    ),
     "summary": ("摘要", "Summary"),
     "no_communities": ("尚未計算社群。", "No communities computed yet."),
     "parent": ("上層社群", "Parent"),
@@ -143,7 +147,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rows_truncated": ("結果已截斷為 {n} 列。", "Results truncated to {n} rows."),
     "no_rows": ("查詢沒有傳回任何資料。", "The query returned no rows."),
     "queries_unavailable": ("預設查詢模組尚未提供：{err}", "Named queries are not available: {err}"),
-    "bad_param": ("參數 {name} 格式錯誤：{err}", "Parameter {name} is invalid: {err}"),
+    "bad_params": ("參數有誤：{err}", "Invalid parameters: {err}"),
     # ingest
     "upload": ("上傳檔案（Markdown、HTML、純文字）", "Upload files (Markdown, HTML, plain text)"),
     "upload_limit": ("每個檔案上限 {mb:g} MB，存放在 {dir}。", "Up to {mb:g} MB per file, saved to {dir}."),

@@ -52,6 +52,12 @@ class VizEdge:
     highlight: bool = True
 
 
+def _plain(text: str) -> str:
+    """Labels come from documents: angle brackets could close the inline <script>, so swap them
+    for their full-width look-alikes before they reach the page."""
+    return text.replace("<", "＜").replace(">", "＞")
+
+
 def node_size(centrality: float) -> float:
     """Map a [0, 1] centrality to a readable dot radius."""
     return 10.0 + 30.0 * max(0.0, min(1.0, centrality)) ** 0.5
@@ -81,10 +87,10 @@ def network_html(
         color = TYPE_COLORS.get(n.group, OTHER_COLOR) if n.highlight else DIM_COLOR
         net.add_node(
             n.id,
-            label=n.label,
+            label=_plain(n.label),
             color=color,
             size=n.size,
-            title=n.title or n.label,
+            title=_plain(n.title or n.label),
             borderWidth=3 if n.highlight else 1,
             font={
                 "face": _FONT,
@@ -99,8 +105,8 @@ def network_html(
         net.add_edge(
             e.source,
             e.target,
-            title=e.title or e.label,
-            label=e.label,
+            title=_plain(e.title or e.label),
+            label=_plain(e.label),
             width=e.width,
             color="#E8590C" if e.highlight else "#CCCCCC",
             font={"size": 10, "face": _FONT, "color": "#666666", "strokeWidth": 3},
@@ -110,7 +116,7 @@ def network_html(
             "enabled": physics,
             "solver": "forceAtlas2Based",
             "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120},
-            "stabilization": {"enabled": True, "iterations": 200},
+            "stabilization": {"enabled": True, "iterations": 120},
         },
         "interaction": {"hover": True, "navigationButtons": False, "tooltipDelay": 150},
         "edges": {

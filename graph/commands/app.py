@@ -11,6 +11,7 @@ import argparse
 import logging
 import math
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,15 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--host", dest="set_app_host", default=None, help="address to bind (default 127.0.0.1)"
+        "--host",
+        dest="set_app_host",
+        metavar="HOST",
+        default=None,
+        help="address to bind (default 127.0.0.1)",
     )
-    parser.add_argument("--port", dest="set_app_port", type=int, default=None, help="port (default 8501)")
+    parser.add_argument(
+        "--port", dest="set_app_port", metavar="PORT", type=int, default=None, help="port (default 8501)"
+    )
 
 
 def app_script() -> Path:
@@ -44,9 +51,16 @@ def app_script() -> Path:
 
 
 def is_loopback(host: str) -> bool:
-    from ui.auth import is_loopback as check
+    """True for 127.0.0.0/8, ::1 and ``localhost``; the app's auth gate uses the same rule."""
+    import ipaddress
 
-    return check(host)
+    host = (host or "").strip().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def command_line(settings: Settings) -> list[str]:
@@ -93,6 +107,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     env = dict(os.environ)
     env["ZHKG_WORKSPACE"] = str(settings.workspace)
     proc = subprocess.Popen(cmd, env=env)
+    # `kill <pid of zhkg app>` must not orphan the server: pass SIGTERM on to it.
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
         return proc.wait()
     except KeyboardInterrupt:

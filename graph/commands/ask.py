@@ -18,7 +18,9 @@ HELP = "answer a question from the workspace (GraphRAG: local, global, hybrid or
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question", help="the question, in Traditional or Simplified Chinese or English")
-    parser.add_argument("--mode", choices=MODES, default="auto", help="retrieval mode (default: auto, routed)")
+    parser.add_argument(
+        "--mode", choices=MODES, default="auto", help="retrieval mode (default: auto, routed)"
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     parser.add_argument("--top-k", type=int, default=5, help="number of cited chunks (default 5)")
     parser.add_argument(
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--refresh-reports",
         action="store_true",
-        help="first rewrite community reports with the configured LLM (cached: unchanged communities are skipped)",
+        help="first rewrite community reports with the configured LLM (unchanged communities are cached)",
     )
 
 

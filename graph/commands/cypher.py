@@ -27,14 +27,30 @@ _CELL_WIDTH = 60
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("cypher", nargs="?", help="ad-hoc Cypher text (read-only)")
     p.add_argument("--query", "-q", metavar="NAME", help="run the named query queries/NAME.cypher")
-    p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
-                   help="query parameter; repeatable. Ad-hoc values are JSON when they parse, else strings")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="query parameter; repeatable. Ad-hoc values are JSON when they parse, else strings",
+    )
     p.add_argument("--list", action="store_true", help="list the named queries and their parameters")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--limit", type=int, dest="set_cypher_row_limit", metavar="N",
-                   help="most rows returned (env ZHKG_CYPHER_ROW_LIMIT, default 1000)")
-    p.add_argument("--timeout", type=float, dest="set_neo4j_timeout_s", metavar="SECONDS",
-                   help="transaction timeout (env ZHKG_NEO4J_TIMEOUT_S)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        dest="set_cypher_row_limit",
+        metavar="N",
+        help="most rows returned (env ZHKG_CYPHER_ROW_LIMIT, default 1000)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        dest="set_neo4j_timeout_s",
+        metavar="SECONDS",
+        help="transaction timeout (env ZHKG_NEO4J_TIMEOUT_S)",
+    )
     add_neo4j_arguments(p)
 
 
@@ -80,7 +96,9 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, dict) and "_node" in value:
         props = value.get("properties", {})
-        name = props.get("name") or props.get("title") or props.get("path") or props.get("id") or value["_node"]
+        name = (
+            props.get("name") or props.get("title") or props.get("path") or props.get("id") or value["_node"]
+        )
         return f"({':'.join(value.get('labels', []))} {name})"
     if isinstance(value, dict) and "_relationship" in value:
         return f"[:{value.get('type')}]"
@@ -99,7 +117,9 @@ def format_table(columns: list[str], rows: list[list[Any]]) -> str:
         widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v + " " * (w - display_width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(
+            v + " " * (w - display_width(v)) for v, w in zip(values, widths, strict=True)
+        ).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
@@ -133,7 +153,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except QueryFileError as exc:
             raise CommandError(str(exc)) from None
     if bool(args.cypher) == bool(args.query):
-        raise CommandError('give either Cypher text or --query NAME (see `zhkg cypher --list`)')
+        raise CommandError("give either Cypher text or --query NAME (see `zhkg cypher --list`)")
     if settings.cypher_row_limit < 1:
         raise CommandError("--limit must be at least 1")
     try:

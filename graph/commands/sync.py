@@ -19,18 +19,28 @@ HELP = "mirror the workspace graph into Neo4j (idempotent; mirrors removals)"
 
 def add_neo4j_arguments(p: argparse.ArgumentParser) -> None:
     """Connection flags shared with ``zhkg cypher``; each overrides its ZHKG_NEO4J_* variable."""
-    p.add_argument("--neo4j-uri", dest="set_neo4j_uri", metavar="URI",
-                   help="bolt://host:port (env ZHKG_NEO4J_URI)")
+    p.add_argument(
+        "--neo4j-uri", dest="set_neo4j_uri", metavar="URI", help="bolt://host:port (env ZHKG_NEO4J_URI)"
+    )
     p.add_argument("--neo4j-user", dest="set_neo4j_user", metavar="USER", help="env ZHKG_NEO4J_USER")
-    p.add_argument("--neo4j-database", dest="set_neo4j_database", metavar="DB",
-                   help="env ZHKG_NEO4J_DATABASE (default neo4j)")
+    p.add_argument(
+        "--neo4j-database",
+        dest="set_neo4j_database",
+        metavar="DB",
+        help="env ZHKG_NEO4J_DATABASE (default neo4j)",
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", choices=["neo4j"], help="what to sync to (only neo4j)")
     add_neo4j_arguments(p)
-    p.add_argument("--batch-size", dest="set_neo4j_batch_size", type=int, metavar="N",
-                   help="rows per write batch (default 5000)")
+    p.add_argument(
+        "--batch-size",
+        dest="set_neo4j_batch_size",
+        type=int,
+        metavar="N",
+        help="rows per write batch (default 5000)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -54,6 +64,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(report.summary())
     keys = sorted(set(report.written) | set(report.removed))
     for key in keys:
-        print(f"  {key:<16} written {report.written.get(key, 0):>7}  new {report.created.get(key, 0):>7}"
-              f"  removed {report.removed.get(key, 0):>6}")
+        print(
+            f"  {key:<16} written {report.written.get(key, 0):>7}  new {report.created.get(key, 0):>7}"
+            f"  removed {report.removed.get(key, 0):>6}"
+        )
     return 0

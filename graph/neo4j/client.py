@@ -46,6 +46,10 @@ def _first_line(exc: BaseException) -> str:
     return str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
 
 
+# Bolt only: the driver's HTTP Query API support is a preview and needs extra packages.
+_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
 def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
     """A driver for ``settings.neo4j_*``; with ``verify`` the server is contacted once now.
 
@@ -56,6 +60,11 @@ def open_driver(settings: Settings, *, verify: bool = True) -> neo4j.Driver:
         raise Neo4jUnavailable(
             "Neo4j is not configured: set ZHKG_NEO4J_URI (e.g. bolt://127.0.0.1:7687) and "
             "ZHKG_NEO4J_PASSWORD, or start a local server with `scripts/neo4j.sh start`"
+        )
+    scheme = settings.neo4j_uri.partition("://")[0].lower()
+    if scheme not in _SCHEMES:
+        raise _unavailable(
+            settings, ValueError(f"the URI must start with {', '.join(s + '://' for s in _SCHEMES)}")
         )
     timeout = max(1.0, float(settings.neo4j_timeout_s))
     try:
@@ -123,8 +132,13 @@ def with_retries(
             if attempt == attempts or not is_transient(exc):
                 raise
             delay = base_delay_s * (2 ** (attempt - 1)) * (1 + random.random() / 2)
-            log.info("transient Neo4j error (%s), retry %d/%d in %.1fs", type(exc).__name__,
-                     attempt, attempts - 1, delay)
+            log.info(
+                "transient Neo4j error (%s), retry %d/%d in %.1fs",
+                type(exc).__name__,
+                attempt,
+                attempts - 1,
+                delay,
+            )
             sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -71,13 +71,49 @@ class QueryResult:
 
 _READ_STARTS = {"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL", "SHOW"}
 _SHOW_OK = {
-    "INDEX", "INDEXES", "CONSTRAINT", "CONSTRAINTS", "PROCEDURE", "PROCEDURES", "FUNCTION",
-    "FUNCTIONS", "ALL", "RANGE", "FULLTEXT", "TEXT", "POINT", "VECTOR", "LOOKUP", "BUILTIN",
+    "INDEX",
+    "INDEXES",
+    "CONSTRAINT",
+    "CONSTRAINTS",
+    "PROCEDURE",
+    "PROCEDURES",
+    "FUNCTION",
+    "FUNCTIONS",
+    "ALL",
+    "RANGE",
+    "FULLTEXT",
+    "TEXT",
+    "POINT",
+    "VECTOR",
+    "LOOKUP",
+    "BUILTIN",
 }
 _FORBIDDEN_WORDS = {
-    "CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "LOAD", "DROP", "ALTER",
-    "GRANT", "DENY", "REVOKE", "USE", "TERMINATE", "RENAME", "START", "STOP", "ENABLE",
-    "DEALLOCATE", "REALLOCATE", "TRANSACTIONS", "EXPLAIN", "PROFILE", "CYPHER",
+    "CREATE",
+    "MERGE",
+    "DELETE",
+    "DETACH",
+    "SET",
+    "REMOVE",
+    "FOREACH",
+    "LOAD",
+    "DROP",
+    "ALTER",
+    "GRANT",
+    "DENY",
+    "REVOKE",
+    "USE",
+    "TERMINATE",
+    "RENAME",
+    "START",
+    "STOP",
+    "ENABLE",
+    "DEALLOCATE",
+    "REALLOCATE",
+    "TRANSACTIONS",
+    "EXPLAIN",
+    "PROFILE",
+    "CYPHER",
 }
 #: Procedures refused whatever mode they declare: admin, or side effects outside the graph.
 _DENIED_PROCEDURES = re.compile(
@@ -177,10 +213,13 @@ def check_static(cypher: str) -> None:
     first = tokens[0]
     if first.kind != "word" or first.text not in _READ_STARTS:
         raise ReadOnlyViolation(
-            f"refused: a read query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN or CALL, not {first.text!r}"
+            "refused: a read query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN or CALL,"
+            f" not {first.text!r}"
         )
     if first.text == "SHOW" and (len(words) < 2 or words[1].text not in _SHOW_OK):
-        raise ReadOnlyViolation("refused: only SHOW INDEXES / CONSTRAINTS / PROCEDURES / FUNCTIONS are allowed")
+        raise ReadOnlyViolation(
+            "refused: only SHOW INDEXES / CONSTRAINTS / PROCEDURES / FUNCTIONS are allowed"
+        )
     for tok in words:
         if tok.prev in {".", ":", "$"}:  # property key, label or map value position, not a clause
             continue

@@ -9,6 +9,7 @@ without a Chinese word segmenter in the server.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import neo4j
 
@@ -62,7 +63,7 @@ def ensure_schema(driver: neo4j.Driver, settings: Settings, *, await_s: int = 12
     """Create missing constraints and indexes, wait until they are online; returns the statements run."""
     statements = schema_statements(settings)
     for stmt in statements:
-        with_retries(lambda s=stmt: driver.execute_query(s, database_=settings.neo4j_database))
+        with_retries(partial(driver.execute_query, stmt, database_=settings.neo4j_database))
     driver.execute_query(f"CALL db.awaitIndexes({int(await_s)})", database_=settings.neo4j_database)
     log.debug("schema ready: %d statements", len(statements))
     return statements
@@ -71,6 +72,8 @@ def ensure_schema(driver: neo4j.Driver, settings: Settings, *, await_s: int = 12
 def existing_schema(driver: neo4j.Driver, settings: Settings) -> dict[str, list[str]]:
     """Names of constraints and indexes in the database (for checks and tests)."""
     db = settings.neo4j_database
-    constraints = [r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name", database_=db).records]
+    constraints = [
+        r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name", database_=db).records
+    ]
     indexes = [r["name"] for r in driver.execute_query("SHOW INDEXES YIELD name", database_=db).records]
     return {"constraints": sorted(constraints), "indexes": sorted(indexes)}

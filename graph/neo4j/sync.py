@@ -22,7 +22,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +95,9 @@ class SyncReport:
     def summary(self) -> str:
         """One line for logs and the ingest report."""
         nodes = sum(self.written.get(k, 0) for k in ("Document", "Chunk", "Entity", "Community"))
-        rels = sum(v for k, v in self.written.items() if k not in ("Document", "Chunk", "Entity", "Community"))
+        rels = sum(
+            v for k, v in self.written.items() if k not in ("Document", "Chunk", "Entity", "Community")
+        )
         return (
             f"neo4j sync: {nodes} nodes, {rels} relationships written, {sum(self.removed.values())} removed"
             f" in {self.elapsed_s:.1f}s ({self.rows_per_s:.0f} rows/s)"
@@ -118,7 +120,9 @@ class WantedGraph:
     parent: list[Pair]
 
 
-def compute_centrality(entity_ids: Sequence[str], relations: Iterable[Relation]) -> dict[str, tuple[int, float]]:
+def compute_centrality(
+    entity_ids: Sequence[str], relations: Iterable[Relation]
+) -> dict[str, tuple[int, float]]:
     """Entity id → (degree, PageRank) over the entity-relation graph, undirected and weighted.
 
     Degree counts relations touching the entity. PageRank uses relation weights
@@ -228,8 +232,9 @@ def wanted_graph(store: Store) -> WantedGraph:
     relation_objs = [r for r in relation_objs if r.source in known and r.target in known]
     centrality = compute_centrality(entity_ids, relation_objs)
     entities = [
-        _entity_row(e, [*keys.get(e.id, []), match_key(e.name), *(match_key(a) for a in e.aliases)],
-                    centrality[e.id])
+        _entity_row(
+            e, [*keys.get(e.id, []), match_key(e.name), *(match_key(a) for a in e.aliases)], centrality[e.id]
+        )
         for e in entity_objs
     ]
     mentions = [
@@ -265,9 +270,7 @@ def wanted_graph(store: Store) -> WantedGraph:
         communities=communities,
         has_chunk=[(c.doc_id, c.id) for c in chunk_objs],
         mentions=mentions,
-        in_community=sorted(
-            {(eid, c["id"]) for c in comm for eid in c["entity_ids"] if eid in known}
-        ),
+        in_community=sorted({(eid, c["id"]) for c in comm for eid in c["entity_ids"] if eid in known}),
         parent=sorted((c["id"], c["parent"]) for c in comm if c["parent"] and c["parent"] in comm_ids),
     )
 
@@ -276,8 +279,7 @@ def wanted_graph(store: Store) -> WantedGraph:
 
 _MERGE_NODE = "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
 _MERGE_ENTITY = (
-    "UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n += row.props"
-    " {remove} SET n:{label}"
+    "UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n += row.props {remove} SET n:{label}"
 )
 _MERGE_RELATION = (
     "UNWIND $rows AS row MATCH (s:Entity {{id: row.source}}) MATCH (t:Entity {{id: row.target}})"
@@ -322,25 +324,35 @@ def _batches(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 class _Writer:
-    """Runs batched write queries in managed transactions and tallies the counters."""
+    """Runs batched write queries in managed transactions and tallies the counters in ``report``."""
 
-    def __init__(self, driver: neo4j.Driver, settings: Settings, bar: tqdm[Any]) -> None:
+    def __init__(self, driver: neo4j.Driver, settings: Settings, bar: tqdm[Any], report: SyncReport) -> None:
         self.driver = driver
         self.db = settings.neo4j_database
         self.batch = max(1, int(settings.neo4j_batch_size))
         self.bar = bar
+        self.report = report
 
-    def run(self, query: str, rows: Sequence[Any], on_batch: Callable[[Any, int], None]) -> None:
+    def _run(self, query: str, rows: Sequence[Any]) -> Iterable[tuple[Any, int]]:
         for part in _batches(rows, self.batch):
             payload = list(part)
 
-            def work(tx: neo4j.ManagedTransaction, q: str = query, p: list[Any] = payload) -> Any:
-                return tx.run(q, rows=p).consume().counters
+            def work(tx: neo4j.ManagedTransaction, p: list[Any] = payload) -> Any:
+                return tx.run(query, rows=p).consume().counters
 
             with self.driver.session(database=self.db) as session:
-                counters = with_retries(lambda s=session, w=work: s.execute_write(w))  # type: ignore[misc]
-            on_batch(counters, len(payload))
+                counters = with_retries(lambda: session.execute_write(work))
+            yield counters, len(payload)
             self.bar.update(len(payload))
+
+    def remove(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
+        for c, _ in self._run(query, rows):
+            _add(self.report.removed, key, c.nodes_deleted if nodes else c.relationships_deleted)
+
+    def upsert(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
+        for c, n in self._run(query, rows):
+            _add(self.report.written, key, n)
+            _add(self.report.created, key, c.nodes_created if nodes else c.relationships_created)
 
 
 def _add(d: dict[str, int], key: str, n: int) -> None:
@@ -369,7 +381,10 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
         }
         stale_nodes: dict[str, list[str]] = {}
         for label, rows in node_sets.items():
-            have = {r["id"] for r in driver.execute_query(f"MATCH (n:{label}) RETURN n.id AS id", database_=db).records}
+            have = {
+                r["id"]
+                for r in driver.execute_query(f"MATCH (n:{label}) RETURN n.id AS id", database_=db).records
+            }
             stale_nodes[label] = sorted(have - {r["id"] for r in rows})
         wanted_rel_ids: dict[str, set[str]] = {t: set() for t in (rel_type(x) for x in RelationType)}
         for r in wanted.relations:
@@ -399,46 +414,41 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
             + sum(len(v) for v in pair_wanted.values())
         )
         with tqdm(total=total, unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar:
-            w = _Writer(driver, settings, bar)
+            w = _Writer(driver, settings, bar, report)
             # 1. removals (relationships first, then nodes with whatever still hangs on them)
             for rel, pairs in stale_pairs.items():
-                w.run(_delete_pairs_query(rel), [list(p) for p in pairs],
-                      lambda c, n, k=rel: _add(report.removed, k, c.relationships_deleted))
+                w.remove(_delete_pairs_query(rel), [list(p) for p in pairs], rel, nodes=False)
             for t, ids in stale_rels.items():
-                known = t in wanted_rel_ids
-                if known and all(i is not None for i in ids):
+                if t in wanted_rel_ids and all(i is not None for i in ids):
                     q = f"UNWIND $rows AS id MATCH (:Entity)-[r:{rel_type(t)} {{id: id}}]->(:Entity) DELETE r"
-                    w.run(q, ids, lambda c, n, k=t: _add(report.removed, k, c.relationships_deleted))
+                    w.remove(q, ids, t, nodes=False)
                 else:  # a type zhkg no longer produces, or relationships without an id: not ours to keep
-                    log.warning("removing %d %s relationships between entities that zhkg did not write",
-                                len(ids), t)
+                    log.warning(
+                        "removing %d %s relationships between entities that zhkg did not write", len(ids), t
+                    )
                     q = f"MATCH (:Entity)-[r:`{t.replace('`', '')}`]->(:Entity) DELETE r"
-                    w.run(q, [None], lambda c, n, k=t: _add(report.removed, k, c.relationships_deleted))
-            for label, ids in stale_nodes.items():
+                    w.remove(q, [None], t, nodes=False)
+            for label, node_ids in stale_nodes.items():
                 q = f"UNWIND $rows AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n"
-                w.run(q, ids, lambda c, n, k=label: _add(report.removed, k, c.nodes_deleted))
+                w.remove(q, node_ids, label, nodes=True)
             # 2. upserts: nodes, then the relationships between them
             for label in ("Document", "Chunk", "Community"):
-                w.run(_MERGE_NODE.format(label=label), node_sets[label],
-                      lambda c, n, k=label: (_add(report.written, k, n), _add(report.created, k, c.nodes_created)))
+                w.upsert(_MERGE_NODE.format(label=label), node_sets[label], label, nodes=True)
             by_type: dict[str, list[Row]] = {}
             for e in wanted.entities:
                 by_type.setdefault(e["label"], []).append(e)
             for label, rows in by_type.items():
-                remove = "REMOVE " + "".join(f"n:{x}" for x in TYPE_LABELS if x != label) if len(TYPE_LABELS) > 1 else ""
-                w.run(_MERGE_ENTITY.format(label=label, remove=remove), rows,
-                      lambda c, n: (_add(report.written, "Entity", n), _add(report.created, "Entity", c.nodes_created)))
+                # A type change must not leave the old type label behind.
+                remove = "REMOVE n:" + ":".join(x for x in TYPE_LABELS if x != label)
+                w.upsert(_MERGE_ENTITY.format(label=label, remove=remove), rows, "Entity", nodes=True)
             rels_by_type: dict[str, list[Row]] = {}
             for r in wanted.relations:
                 rels_by_type.setdefault(r["type"], []).append(r)
             for t, rows in sorted(rels_by_type.items()):
-                w.run(_MERGE_RELATION.format(type=t), rows,
-                      lambda c, n, k=t: (_add(report.written, k, n), _add(report.created, k, c.relationships_created)))
+                w.upsert(_MERGE_RELATION.format(type=t), rows, t, nodes=False)
             for rel in ("HAS_CHUNK", "IN_COMMUNITY", "PARENT"):
-                w.run(_MERGE_PAIR[rel], [list(p) for p in sorted(pair_wanted[rel])],
-                      lambda c, n, k=rel: (_add(report.written, k, n), _add(report.created, k, c.relationships_created)))
-            w.run(_MERGE_MENTIONS, wanted.mentions,
-                  lambda c, n: (_add(report.written, "MENTIONS", n), _add(report.created, "MENTIONS", c.relationships_created)))
+                w.upsert(_MERGE_PAIR[rel], [list(p) for p in sorted(pair_wanted[rel])], rel, nodes=False)
+            w.upsert(_MERGE_MENTIONS, wanted.mentions, "MENTIONS", nodes=False)
     report.elapsed_s = time.perf_counter() - t0
     log.info(report.summary())
     return report

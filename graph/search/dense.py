@@ -37,7 +37,9 @@ def _model(name: str, device: str = "cpu") -> Any:
         try:
             _MODELS[name] = SentenceTransformer(name, device=None if device == "auto" else device)
         except Exception as exc:  # model hub errors come in many types
-            raise DenseUnavailable(f"cannot load embedding model {name!r}: {type(exc).__name__}: {exc}") from None
+            raise DenseUnavailable(
+                f"cannot load embedding model {name!r}: {type(exc).__name__}: {exc}"
+            ) from None
     return _MODELS[name]
 
 

@@ -56,9 +56,33 @@ def _doc_lines(index: SearchIndex, seeds: list[int], limit: int) -> list[Line]:
     return lines
 
 
+def _scope_lines(index: SearchIndex, question: str, limit: int) -> list[Line]:
+    """Documents whose titles the question names as a group ("這幾期週報"), each cited by its best chunk.
+
+    Only when several titles match about equally well: one strongly matching
+    title is a local question, not a scope.
+    """
+    q = tokens(question)
+    title = index.title_bm25().scores(q)
+    if title.size == 0 or float(title.max()) <= 0:
+        return []
+    docs = [int(d) for d in np.flatnonzero(title >= 0.8 * float(title.max()))]
+    if len(docs) < 2 or len(docs) > max(limit, 3) * 2:
+        return []
+    chunk_scores = index.bm25.scores(q)
+    lines = []
+    for d in sorted(docs, key=lambda d: (-float(title[d]), index.doc_paths[d]))[:limit]:
+        in_doc = np.flatnonzero(index.chunk_doc == d)
+        if in_doc.size == 0:
+            continue
+        best = int(in_doc[np.argmax(chunk_scores[in_doc])])
+        lines.append(Line(f"《{index.doc_titles[d]}》（{index.doc_paths[d]}）", best, 3.0))
+    return lines
+
+
 def global_search(index: SearchIndex, question: str, k: int = 5, level: int | None = None) -> Retrieval:
     seeds = link_entities(index, question)
-    doc_lines = _doc_lines(index, seeds, limit=max(k, 8))
+    doc_lines = _doc_lines(index, seeds, limit=max(k, 8)) or _scope_lines(index, question, limit=max(k, 8))
     lv = choose_level(index, level)
     comm_ids: list[int] = []
     report_lines: list[Line] = []
@@ -75,7 +99,9 @@ def global_search(index: SearchIndex, question: str, k: int = 5, level: int | No
         for j in order[:k]:
             c = index.communities[idx[j]]
             sents = (c.get("report") or {}).get("sentences", [])
-            chunk = next((index.chunk_index[s["chunk_id"]] for s in sents if s["chunk_id"] in index.chunk_index), None)
+            chunk = next(
+                (index.chunk_index[s["chunk_id"]] for s in sents if s["chunk_id"] in index.chunk_index), None
+            )
             if chunk is None:
                 continue
             comm_ids.append(idx[j])

@@ -67,6 +67,7 @@ class SearchIndex:
     communities: list[dict[str, Any]]
     communities_of: dict[str, list[int]]  # entity id → community indices
     report_bm25: dict[int, tuple[list[int], BM25]] = field(default_factory=dict)
+    _title_bm25: BM25 | None = None
     build_s: float = 0.0
 
     def __post_init__(self) -> None:
@@ -76,6 +77,12 @@ class SearchIndex:
 
     def levels(self) -> list[int]:
         return sorted({int(c["level"]) for c in self.communities})
+
+    def title_bm25(self) -> BM25:
+        """BM25 over document titles (built on first use): lets a question name a series of documents."""
+        if self._title_bm25 is None:
+            self._title_bm25 = BM25([tokens(t) for t in self.doc_titles])
+        return self._title_bm25
 
     def reports_bm25(self, level: int) -> tuple[list[int], BM25]:
         """BM25 over the report texts of one level (built on first use)."""
@@ -96,7 +103,7 @@ def report_text(c: dict[str, Any]) -> str:
 def signature(store: Store) -> tuple[Any, ...]:
     one = store.conn.execute
     tops = tuple(
-        one(f"SELECT max(rowid) FROM {t}").fetchone()[0]  # noqa: S608
+        one(f"SELECT max(rowid) FROM {t}").fetchone()[0]
         for t in ("documents", "chunks", "entities", "relations", "mentions")
     )
     return (str(store.path), store.meta("generation"), store.meta("communities_version"), *tops)
@@ -224,4 +231,12 @@ def build_index(store: Store, sig: tuple[Any, ...] | None = None) -> SearchIndex
     return idx
 
 
-__all__ = ["RelationRow", "SearchIndex", "build_index", "clear_cache", "get_index", "report_text", "signature"]
+__all__ = [
+    "RelationRow",
+    "SearchIndex",
+    "build_index",
+    "clear_cache",
+    "get_index",
+    "report_text",
+    "signature",
+]

@@ -18,10 +18,52 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9.+#]*[a-z0-9+#]|[a-z0-9]")
 
 # Function characters/words that carry no topic: kept out of the unigram stream only.
-_STOP_UNIGRAMS = frozenset("的了是在和與及或也就都而被把將這那個之其為以於從對中上下有要會可能什麼哪些如何嗎呢吧啊請問")
+_STOP_UNIGRAMS = frozenset(
+    "的了是在和與及或也就都而被把將這那個之其為以於從對中上下有要會可能什麼哪些如何嗎呢吧啊請問"
+)
 _STOP_LATIN = frozenset(
-    "a an the of to in on for and or is are was were be with by as at from what which who how why does do"
-    " did can between about this that these those it its i you me".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "does",
+        "do",
+        "did",
+        "can",
+        "between",
+        "about",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "i",
+        "you",
+        "me",
+    ]
 )
 
 

@@ -159,7 +159,7 @@ def start_neo4j(workspace: Path) -> tuple[dict[str, str], str]:
         "ZHKG_NEO4J_BOLT_PORT": port,
     }
     sync = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "sync", "-w", str(workspace)],
+        [sys.executable, "-m", "graph.cli", "sync", "neo4j", "-w", str(workspace)],
         cwd=REPO,
         env={**os.environ, **out},
         capture_output=True,

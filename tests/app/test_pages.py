@@ -169,6 +169,8 @@ def test_pyvis_html_is_offline() -> None:
     assert "new vis.Network" in page and "\\u6a21\\u578b" in page  # label 模型, JSON-escaped
     import re
 
+    hostile = network_html([VizNode("x", "</script><script>alert(1)</script>", "TOOL")], [])
+    assert "<script>alert(1)" not in hostile
     # nothing is fetched from a CDN: no external script or stylesheet tags
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
 
@@ -318,10 +320,10 @@ def test_cypher_refusal_message(monkeypatch: pytest.MonkeyPatch) -> None:
 
     failed = cypher_page._classify(ReadOnlyViolation("CREATE is a write"))
     assert failed.kind == "refused"
-    assert cypher_page.coerce_param("5", "int") == 5
-    assert cypher_page.coerce_param("a, b", "list") == ["a", "b"]
-    with pytest.raises(ValueError):
-        cypher_page.coerce_param("x", "int")
+    assert cypher_page.form_params({"q": ("", True), "k": ("", False), "n": ("5", False)}) == {
+        "q": "",
+        "n": "5",
+    }
 
 
 def test_result_graph_shapes() -> None:
@@ -339,6 +341,11 @@ def test_result_graph_shapes() -> None:
     nodes, edges = result_graph(result)
     assert [n.label for n in nodes] == ["Ollama", "Llama 3"] and edges[0].label == "USES"
     assert result_rows(result) == [{"e": '{"name": "Ollama"}', "n": 3}]
+    node = {"_node": "1", "id": "1", "labels": ["Entity"], "properties": {"name": "Ollama"}}
+    rel = {"_relationship": "r", "id": "r", "type": "USES", "properties": {}}
+    assert result_rows({"columns": ["e", "r"], "rows": [[node, rel]]}) == [
+        {"e": "(:Entity) Ollama", "r": "[:USES]"}
+    ]
 
 
 # -- ingest --------------------------------------------------------------------------------------
@@ -419,3 +426,146 @@ def test_ingest_report_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     body = texts(at)
     assert "新匯入 1 份、未變更 2 份、略過 1 份" in body
     assert "binary file" in body and "openai_key" in body
+
+
+def test_cypher_named_query_form(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import ui.cypher_page as cp
+
+    query = SimpleNamespace(
+        name="top",
+        description="最常連結的實體",
+        text="MATCH (e:Entity) RETURN e.name AS name LIMIT $k",
+        params=(SimpleNamespace(name="k", type="int", default=5, required=True, description="筆數"),),
+    )
+    seen: list[dict[str, Any]] = []
+
+    def fake_run(settings: Any, name: str, params: dict[str, Any]) -> Any:
+        seen.append(params)
+        return {"columns": ["name"], "rows": [["Ollama"]], "nodes": [], "relationships": []}
+
+    monkeypatch.setattr(cp, "named_queries", lambda: {"top": query})
+    monkeypatch.setattr(cp, "run_named", fake_run)
+    at = page_test("cypher", mini_workspace, neo4j_uri="bolt://127.0.0.1:7687")
+    assert at.text_input(key="cy_p_top_k").value == "5"
+    at.text_input(key="cy_p_top_k").set_value("3")
+    at.button[0].click().run()
+    assert_clean(at)
+    assert seen == [{"k": "3"}]
+    assert at.dataframe and at.dataframe[0].value.iloc[0, 0] == "Ollama"
+
+
+def test_cypher_console_refusal_is_shown(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.cypher_page as cp
+
+    def refuse(settings: Any, cypher: str, params: Any = None) -> Any:
+        raise cp.CypherFailed("refused", "CREATE writes to the graph")
+
+    monkeypatch.setattr(cp, "named_queries", lambda: {})
+    monkeypatch.setattr(cp, "run_console", refuse)
+    at = page_test("cypher", mini_workspace, neo4j_uri="bolt://127.0.0.1:7687")
+    at.text_area(key="cy_text").set_value("CREATE (n) RETURN n")
+    at.button[-1].click().run()
+    assert_clean(at)
+    assert any("拒絕執行" in e.value and "CREATE" in e.value for e in at.error)
+
+
+# -- zhkg app ------------------------------------------------------------------------------------
+
+
+def test_zhkg_app_refuses_public_host_without_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    from graph.cli import main
+
+    monkeypatch.delenv("ZHKG_APP_PASSWORD", raising=False)
+    assert main(["app", "--host", "0.0.0.0"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ZHKG_APP_PASSWORD" in err[0]
+
+
+def test_zhkg_app_command_line(tmp_path: Path) -> None:
+    from graph.commands.app import command_line
+    from graph.settings import load_settings
+
+    s = load_settings(env={}, overrides={"workspace": tmp_path, "app_port": 9999, "upload_max_mb": 2.5})
+    cmd = command_line(s)
+    joined = " ".join(cmd)
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("app.py")
+    for part in (
+        "--server.address 127.0.0.1",
+        "--server.port 9999",
+        "--server.headless true",
+        "--browser.gatherUsageStats false",
+        "--server.maxUploadSize 3",
+        f"-- --workspace {tmp_path}",
+    ):
+        assert part in joined, part
+
+
+def test_loopback_detection() -> None:
+    from ui.auth import is_loopback, password_ok
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2") and not is_loopback("")
+    assert password_ok("密碼", "密碼") and not password_ok("密", "密碼")
+
+
+def test_labels_exist_in_both_languages() -> None:
+    from ui.i18n import keys, tr
+
+    for key in keys():
+        assert tr(key, "zh") and tr(key, "en"), key
+
+
+def test_ask_streams_tokens_when_llm_configured(
+    mini_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    import ui.ask_page
+
+    got_callback: list[bool] = []
+
+    def fake(settings: Any, question: str, mode: str, on_token: Any = None) -> Any:
+        got_callback.append(on_token is not None)
+        for tok in ("Ollama ", "在本機", "執行 [1]。"):
+            on_token(tok)
+        return replace(_fake_answer(), answer="Ollama 在本機執行 [1]。", extractive=False)
+
+    monkeypatch.setattr(ui.ask_page, "ask_question", fake)
+    at = page_test("ask", mini_workspace, llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    assert not any("擷取式" in i.value for i in at.info)
+    at.chat_input(key="ask_input").set_value("問題").run()
+    assert_clean(at)
+    assert got_callback == [True]
+    body = texts(at)
+    assert "Ollama 在本機執行 [1]。" in body and "由 LLM 生成" in body
+
+
+def test_navigation_reads_workspace_once_per_generation(
+    mini_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import ui.data
+    from graph.store import open_store
+
+    ws = tmp_path / "ws"
+    shutil.copytree(mini_workspace, ws)
+    reads: list[str] = []
+    real = ui.data.read_workspace
+
+    def counting(workspace: Path, gen: str = "") -> Any:
+        reads.append(gen)
+        return real(workspace, gen)
+
+    monkeypatch.setattr(ui.data, "read_workspace", counting)
+    for page in ("graph", "entity", "communities", "ask", "graph"):
+        assert_clean(page_test(page, ws))
+    assert reads == ["1"]
+    with open_store(ws) as store:
+        store.set_meta("generation", "2")  # what an ingest does
+    assert_clean(page_test("graph", ws))
+    assert reads == ["1", "2"]

@@ -1,9 +1,10 @@
 """Every secret kind is replaced; fixtures are assembled at run time so no real-looking key is committed."""
 
 import pytest
+from fake_secrets import CASES, A, fake
 
 from extract.redact import redact
-from fake_secrets import CASES, A, fake
+
 
 @pytest.mark.parametrize(("kind", "secret"), CASES)
 def test_each_kind_is_redacted(kind: str, secret: str) -> None:

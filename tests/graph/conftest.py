@@ -22,7 +22,6 @@ class RagFixture:
         return open_store(self.workspace)
 
 
-
 @pytest.fixture(scope="session")
 def rag_workspace(tmp_path_factory: pytest.TempPathFactory) -> RagFixture:
     ws = tmp_path_factory.mktemp("rag-ws")

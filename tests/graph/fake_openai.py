@@ -6,6 +6,7 @@ order, the last entry repeating) so a test can say "500, then success".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -44,10 +45,8 @@ class FakeOpenAI:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)  # the client may have given up (timeout tests)
 
             def do_GET(self) -> None:
                 if self.path.endswith("/models"):
@@ -74,13 +73,24 @@ class FakeOpenAI:
                     return
                 stream = body.get("stream") if reply.stream is None else reply.stream
                 if not stream:
-                    self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content}}]})
+                    self._send(
+                        200,
+                        {
+                            "choices": [
+                                {"index": 0, "message": {"role": "assistant", "content": reply.content}}
+                            ]
+                        },
+                    )
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 text = reply.content
-                pieces = reply.pieces or [text[: len(text) // 3], text[len(text) // 3 : 2 * len(text) // 3], text[2 * len(text) // 3 :]]
+                pieces = reply.pieces or [
+                    text[: len(text) // 3],
+                    text[len(text) // 3 : 2 * len(text) // 3],
+                    text[2 * len(text) // 3 :],
+                ]
                 for p in pieces:
                     event = {"choices": [{"index": 0, "delta": {"content": p}}]}
                     self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
@@ -90,7 +100,9 @@ class FakeOpenAI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"

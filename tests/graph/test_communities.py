@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from extract.records import Entity, EntityType, Relation, RelationType, stable_id
@@ -35,7 +36,7 @@ def test_same_seed_same_communities() -> None:
 def test_levels_nest_and_get_coarser() -> None:
     levels = hierarchy(48, _cliques(6, 8), seed=1, resolution=1.0, max_size=40)
     assert len(levels) >= 2
-    for lower, upper in zip(levels, levels[1:], strict=False):
+    for lower, upper in itertools.pairwise(levels):
         assert len(upper) < len(lower)
         owner = {v: i for i, grp in enumerate(upper) for v in grp}
         for grp in lower:  # each finer community sits inside exactly one coarser one

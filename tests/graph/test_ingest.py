@@ -162,7 +162,9 @@ def test_no_stored_byte_contains_any_secret_kind(tmp_path: Path) -> None:
     with open_store(ws, readonly=True) as s:
         exported = to_json(s) + to_graphml(s)
         assert not any(secret in exported for secret in secrets)
-        assert "[REDACTED:huggingface_token]" in next(d["title"] for d in s.documents() if d["path"].endswith("md"))
+        assert "[REDACTED:huggingface_token]" in next(
+            d["title"] for d in s.documents() if d["path"].endswith("md")
+        )
 
 
 def test_lock_refuses_second_writer(tmp_path: Path) -> None:

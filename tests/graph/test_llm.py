@@ -72,7 +72,7 @@ def test_retries_are_bounded(fake_openai: tuple[FakeOpenAI, str]) -> None:
 def test_bad_request_is_not_retried(fake_openai: tuple[FakeOpenAI, str]) -> None:
     server, url = fake_openai
     server.script = [Reply(status=400, error="context length exceeded")]
-    with pytest.raises(LLMError, match="HTTP 400.*context length exceeded"):
+    with pytest.raises(LLMError, match=r"HTTP 400.*context length exceeded"):
         client(url, max_retries=3).chat(MSG)
     assert len(server.requests) == 1
 
@@ -111,7 +111,7 @@ def test_prompt_over_budget_is_refused_before_sending(fake_openai: tuple[FakeOpe
 
 
 def test_malformed_response_is_reported(fake_openai: tuple[FakeOpenAI, str]) -> None:
-    server, url = fake_openai
+    server, _url = fake_openai
     server.models = ["fake-model"]
     server.script = [Reply(content="x")]
     import graph.llm as llm_mod
@@ -129,6 +129,8 @@ def test_estimate_tokens_counts_cjk_per_char_and_latin_per_four() -> None:
 def test_from_settings_needs_url_and_model() -> None:
     assert LLMClient.from_settings(load_settings(env={})) is None
     c = LLMClient.from_settings(
-        load_settings(env={"ZHKG_LLM_BASE_URL": "http://h:1/v1", "ZHKG_LLM_MODEL": "m", "ZHKG_LLM_TIMEOUT_S": "3"})
+        load_settings(
+            env={"ZHKG_LLM_BASE_URL": "http://h:1/v1", "ZHKG_LLM_MODEL": "m", "ZHKG_LLM_TIMEOUT_S": "3"}
+        )
     )
     assert c is not None and c.model == "m" and c.timeout_s == 3.0 and c.base_url == "http://h:1/v1"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from extract.records import Entity, EntityType, Evidence, Relation, RelationType
-from graph.communities import refresh
-from graph.reports import REPORT_CACHE_PREFIX, content_hash, extractive_report, zh_tw
-from graph.llm import LLMClient
-from graph.settings import load_settings
-from graph.store import Store, open_store
 from fake_openai import FakeOpenAI, Reply
 from rag_corpus import write_corpus
+
+from extract.records import Entity, EntityType, Evidence, Relation, RelationType
+from graph.communities import refresh
+from graph.llm import LLMClient
+from graph.reports import REPORT_CACHE_PREFIX, content_hash, extractive_report, zh_tw
+from graph.settings import load_settings
+from graph.store import Store, open_store
 
 
 def _community() -> tuple[list[Entity], list[Relation]]:
@@ -49,7 +50,10 @@ def test_content_hash_changes_with_evidence_only_when_content_changes() -> None:
     ids = [e.id for e in members]
     h = content_hash(ids, rels)
     assert h == content_hash(list(reversed(ids)), list(reversed(rels)))
-    changed = [rels[0], Relation("r2", "e3", "e1", RelationType.IS_A, 2.0, 0.9, evidence=(Evidence("d2", "k2", "新句子"),))]
+    changed = [
+        rels[0],
+        Relation("r2", "e3", "e1", RelationType.IS_A, 2.0, 0.9, evidence=(Evidence("d2", "k2", "新句子"),)),
+    ]
     assert content_hash(ids, changed) != h
 
 

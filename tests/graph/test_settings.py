@@ -8,7 +8,12 @@ from graph.settings import Settings, SettingsError, load_settings
 def test_defaults_then_env_then_overrides() -> None:
     assert load_settings(env={}) == Settings()
     s = load_settings(
-        env={"ZHKG_CHUNK_SIZE": "300", "ZHKG_CKIP": "yes", "ZHKG_WORKSPACE": "/tmp/x", "ZHKG_MAX_FILE_MB": "1.5"},
+        env={
+            "ZHKG_CHUNK_SIZE": "300",
+            "ZHKG_CKIP": "yes",
+            "ZHKG_WORKSPACE": "/tmp/x",
+            "ZHKG_MAX_FILE_MB": "1.5",
+        },
         overrides={"chunk_size": 400, "device": None},
     )
     assert s.chunk_size == 400  # flag beats environment
@@ -41,7 +46,9 @@ def test_unknown_override_is_an_error() -> None:
 
 
 def test_secrets_never_in_public_dict_or_repr() -> None:
-    s = load_settings(env={"ZHKG_LLM_API_KEY": "k-123", "ZHKG_NEO4J_PASSWORD": "pw-456", "ZHKG_APP_PASSWORD": "a"})
+    s = load_settings(
+        env={"ZHKG_LLM_API_KEY": "k-123", "ZHKG_NEO4J_PASSWORD": "pw-456", "ZHKG_APP_PASSWORD": "a"}
+    )
     public = s.public_dict()
     assert "llm_api_key" not in public and "neo4j_password" not in public and "app_password" not in public
     assert "k-123" not in repr(s) and "pw-456" not in repr(s)
