@@ -217,7 +217,8 @@ class DocWriter:
         if kind == 1:
             return f"{p('MODEL')} 是一種{p('CONCEPT')}，常被拿來做{r.choice(TASKS)}。"
         if kind == 2:
-            return f"我們在 {p('HARDWARE')} 上用 {r.choice(('LoRA', 'QLoRA', 'LoRA 微調'))} 微調 {p('MODEL')}，大約花了 {n} 小時。"
+            method = r.choice(("LoRA", "QLoRA", "LoRA 微調"))
+            return f"我們在 {p('HARDWARE')} 上用 {method} 微調 {p('MODEL')}，大約花了 {n} 小時。"
         if kind == 3:
             return f"{p('MODEL')} 由 {p('ORG')} 開發，採用開放權重授權，社群版本也很多。"
         if kind == 4:
@@ -492,7 +493,7 @@ def make_document(vocab: Vocab, seed: int, index: int) -> tuple[str, str, Counte
 
 
 def make_questions(vocab: Vocab, seed: int, per_mode: int = 30) -> dict[str, list[str]]:
-    """Questions for the retrieval benchmark: entity questions (local), corpus-wide ones (global), mixed (hybrid)."""
+    """Questions for the retrieval benchmark: entity (local), corpus-wide (global) and mixed (hybrid) ones."""
     rng = random.Random(f"{seed}:questions")
 
     def top(etype: str) -> Name:

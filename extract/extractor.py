@@ -241,7 +241,9 @@ class Extractor:
         etype, extractor_conf, key, canonical, family, priority, fixed, extra = self._pattern_info(
             p.key_text or surface, p.type, p.pattern, p.confidence
         )
-        return _Cand(p.start, p.end, etype, "pattern", extractor_conf, key, canonical, family, priority, fixed, extra)
+        return _Cand(
+            p.start, p.end, etype, "pattern", extractor_conf, key, canonical, family, priority, fixed, extra
+        )
 
     def _pattern_info(
         self, text: str, ptype: EntityType, pattern: str, confidence: float
@@ -258,7 +260,16 @@ class Extractor:
         known = self.lexicon.get(key)
         info: tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]
         if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
-            info = (known.type, max(confidence, 0.9), key, known.name, "", _PRIORITY["pattern"] * 1.2, True, _NO_EXTRA)
+            info = (
+                known.type,
+                max(confidence, 0.9),
+                key,
+                known.name,
+                "",
+                _PRIORITY["pattern"] * 1.2,
+                True,
+                _NO_EXTRA,
+            )
         else:
             etype = ptype
             family_key = ""
@@ -376,7 +387,7 @@ class Extractor:
         sentences: Sequence[Sentence],
         chunks: Sequence[Chunk],
     ) -> list[RelationCandidate]:
-        """VARIANT_OF from each variant mention to its family key (once per document and pair)."""
+        """VARIANT_OF from a variant mention to its family, where one sentence names both (once per pair)."""
         fams: list[tuple[Mention, str, str]] = []
         for m in mentions:
             if m.extractor == "variant":
@@ -392,13 +403,27 @@ class Extractor:
         out: list[RelationCandidate] = []
         seen: set[tuple[str, str]] = set()
         starts = [s.start for s in sentences]
+        # Canonical keys of the real mentions of each sentence: a variant is related to its family
+        # only where the text names both (「Llama 3.1 405B 是 Llama 3.1 家族中最大的版本」); the
+        # family link itself is kept by the placeholder mention and Entity.variant_of.
+        named: dict[int, set[str]] = {}
+        for m in mentions:
+            if m.extractor != "variant":
+                i = bisect.bisect_right(starts, m.start) - 1
+                named.setdefault(i, set()).add(self._family_of(m.key, m.surface)[0])
         for m, own, fam in fams:
             fam_key = by_canon.get(fam, fam)
             if fam_key == m.key or fam == own or (m.key, fam_key) in seen:
                 continue
-            seen.add((m.key, fam_key))
             i = bisect.bisect_right(starts, m.start) - 1
-            s, e = (sentences[i].start, sentences[i].end) if i >= 0 and m.start < sentences[i].end else (m.start, m.end)
+            if fam not in named.get(i, ()):
+                continue
+            seen.add((m.key, fam_key))
+            s, e = (
+                (sentences[i].start, sentences[i].end)
+                if i >= 0 and m.start < sentences[i].end
+                else (m.start, m.end)
+            )
             out.append(
                 RelationCandidate(
                     doc_id,

@@ -380,14 +380,28 @@ class Lexicon:
         # OpenCC would fold into the key (see the module notes). Value per word: (key, entry,
         # length, whether either end is a Latin letter/digit — Han-only names skip that check).
         words: dict[str, tuple[str, LexEntry]] = {k: (k, e) for k, e in self._by_key.items()}
+        mainland: dict[str, set[str]] = {}
+        for k in self._by_key:
+            if _HAN.search(k):
+                spellings = {view_key(m) for m in _mainland_spellings(k) if match_key(m) == k}
+                if spellings:
+                    mainland[k] = spellings
+        inner = ahocorasick.Automaton()  # keys with a Mainland spelling, to find them inside longer keys
+        for k in mainland:
+            inner.add_word(k, k)
+        if mainland:
+            inner.make_automaton()
         for e in self.entries:
             for s in e.surfaces():
                 k = match_key(s)
                 if len(k) < 2 or self._by_key.get(k) is not e:
                     continue
-                extra = {view_key(s)}
-                if _HAN.search(k):
-                    extra |= {view_key(m) for m in _mainland_spellings(k) if match_key(m) == k}
+                extra = {view_key(s)} | mainland.get(k, set())
+                if mainland and _HAN.search(k):  # 向量資料庫 → 向量數據庫 (a part in Mainland spelling)
+                    for end, part in inner.iter(k):
+                        if part != k:
+                            head, tail = k[: end - len(part) + 1], k[end + 1 :]
+                            extra |= {head + sp + tail for sp in mainland[part]}
                 for w in extra:
                     if len(w) >= 2 and w not in words:
                         words[w] = (k, e)
@@ -479,7 +493,7 @@ def best_cover(spans: Sequence[tuple[int, int, float]]) -> list[int]:
     out: list[int] = []
     cluster: list[int] = []
     reach = -1
-    for i in order + [-1]:
+    for i in [*order, -1]:
         if i >= 0:
             s, e, _w = spans[i]
             if s < reach:

@@ -105,7 +105,7 @@ def to_viz(data: WorkspaceData, view: GraphView) -> tuple[list[VizNode], list[Vi
             label=str(r.type) if show_labels else "",
             width=1.0 + min(r.weight, 8.0) / 2,
             title=str(r.type),
-            highlight=(not focused) or view.focus in (r.source, r.target),
+            highlight=focused and view.focus in (r.source, r.target),
         )
         for r in view.edges
     ]

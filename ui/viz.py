@@ -94,7 +94,7 @@ def network_html(
             borderWidth=3 if n.highlight else 1,
             font={
                 "face": _FONT,
-                "size": 16 if n.highlight else 12,
+                "size": 22 if n.highlight else 14,
                 "color": "#222222" if n.highlight else "#999999",
             },
         )
@@ -108,14 +108,19 @@ def network_html(
             title=_plain(e.title or e.label),
             label=_plain(e.label),
             width=e.width,
-            color="#E8590C" if e.highlight else "#CCCCCC",
+            color="#E8590C" if e.highlight else "#B8BEC8",
             font={"size": 10, "face": _FONT, "color": "#666666", "strokeWidth": 3},
         )
     options = {
         "physics": {
             "enabled": physics,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -90,
+                "centralGravity": 0.012,
+                "springLength": 90,
+                "avoidOverlap": 0.6,
+            },
             "stabilization": {"enabled": True, "iterations": 120},
         },
         "interaction": {"hover": True, "navigationButtons": False, "tooltipDelay": 150},

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from extract.extractor import Extractor, ExtractorConfig
@@ -44,13 +46,19 @@ def test_first_containing_chunk_is_used_for_overlapping_chunks(ex: Extractor) ->
     assert chunk_of["vLLM"] == "b"  # straddles the end of chunk a
 
 
-def test_variant_gets_family_key_and_variant_of_candidate(ex: Extractor) -> None:
+def test_variant_gets_family_key_but_no_unstated_variant_of(ex: Extractor) -> None:
     body = "我在 Mac 上執行 llama3.1:70b-instruct-fp16，速度還可以。"
     res = run(ex, body)
-    keys = {m.key for m in res.mentions}
     fam = [m for m in res.mentions if m.extractor == "variant"]
     assert fam and fam[0].canonical == "Llama 3.1"  # family not written: placeholder mention
+    # The family link lives in the placeholder (→ Entity.variant_of); no sentence states it.
+    assert not [r for r in res.relations if r.type is RelationType.VARIANT_OF]
+
+
+def test_variant_of_where_the_sentence_names_the_family(ex: Extractor) -> None:
+    res = run(ex, "Llama 3.1 家族裡我最常用 llama3.1:70b-instruct-fp16。")
     var = [r for r in res.relations if r.type is RelationType.VARIANT_OF]
+    keys = {m.key for m in res.mentions if m.extractor != "variant"}
     assert var and var[0].source_key == "llama3.1:70binstructfp16" and var[0].target_key in keys
 
 
@@ -78,3 +86,20 @@ def test_simplified_text_gets_traditional_canonicals(ex: Extractor) -> None:
 
 def test_empty_document(ex: Extractor) -> None:
     assert run(ex, "   ") == DocExtraction()
+
+
+def test_repeated_documents_give_identical_results(ex: Extractor) -> None:
+    """The per-extractor caches (pattern names, families, junk) must not change results."""
+    body = "Dify 整合了 Ollama，嵌入模型用 BAAI/bge-m3。llama3.1:8b-instruct-q4_K_M 是 Llama 3.1 的量化版本。"
+    first = run(ex, body)
+    assert run(ex, body) == first
+
+
+def test_mentions_do_not_overlap_and_keys_are_match_keys(ex: Extractor) -> None:
+    from extract.normalize import match_key
+
+    body = "大型語言模型與語言模型、GPT-4o 和 Llama 3.1 405B 都在 RTX 4090 上跑過。"
+    ms = [m for m in run(ex, body).mentions if m.extractor != "variant"]
+    for a, b in itertools.pairwise(ms):
+        assert a.end <= b.start
+    assert all(m.key == match_key(m.surface) for m in ms if m.extractor == "lexicon")

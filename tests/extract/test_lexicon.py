@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,43 @@ def test_bad_user_lexicon_is_a_clear_error(tmp_path: Path, content: str, message
 def test_missing_user_lexicon(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="does not exist"):
         Lexicon.load([tmp_path / "nope.yaml"])
+
+
+def test_traditional_lines_with_mainland_spelling_match_without_conversion(lex: Lexicon) -> None:
+    # No Simplified character: the line is not converted; the extra automaton words match.
+    names = {n for _, n in _found(lex, "我們的向量數據庫和圖數據庫都在台大，也在用人工智能")}
+    assert {"向量資料庫", "圖資料庫", "台灣大學", "人工智慧"} <= names
+    v = make_view("台灣的參數")
+    assert v.view == "台灣的參數"  # Traditional text is folded, not converted
+
+
+def test_only_lines_with_simplified_characters_are_converted() -> None:
+    v = make_view("台灣的參數\n大语言模型的参数")
+    assert v.view == "台灣的參數大語言模型的引數"  # second line: s2twp; the view drops "\n"
+    assert v.span(5, 11) == (6, 12)
+
+
+def test_best_cover_matches_weighted_interval_scheduling() -> None:
+    import random
+
+    def brute(spans: list[tuple[int, int, float]]) -> float:
+        best = 0.0
+        for mask in range(1 << len(spans)):
+            chosen = [spans[i] for i in range(len(spans)) if mask >> i & 1]
+            chosen.sort()
+            if all(a[1] <= b[0] for a, b in itertools.pairwise(chosen)):
+                best = max(best, sum(w - 1e-6 for _, _, w in chosen))
+        return best
+
+    rng = random.Random(3)
+    for _ in range(300):
+        spans = []
+        for _ in range(rng.randint(0, 7)):
+            s = rng.randint(0, 20)
+            e = s + rng.randint(1, 6)
+            spans.append((s, e, (e - s) * rng.choice([1.0, 1.1, 1.3])))
+        got = best_cover(spans)
+        picked = sorted(spans[i] for i in got)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(picked))
+        assert abs(sum(w - 1e-6 for _, _, w in picked) - brute(spans)) < 1e-9
+        assert got == sorted(got, key=lambda i: spans[i][0])  # text order

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from extract.patterns import (
     find_chinese_terms,
     find_latin_names,
@@ -92,3 +94,36 @@ def test_masked_spans_cover_urls_and_code() -> None:
     covered = "".join(text[s:e] for s, e in spans)
     assert "docs.dify.ai" in covered and "example.com" in covered and "AutoModel" in covered
     assert "中文行" not in covered
+
+
+def test_name_version_needs_a_version_or_size() -> None:
+    found = _latin("Gemma 2B 與 Mistral 7B，Phi 3.5 也不錯，但 Llama 不算")
+    assert found["Gemma 2B"][0] == "name-version"
+    assert found["Phi 3.5"][0] == "name-version"
+    assert "Llama" not in found
+
+
+def test_latin_tokens_start_at_word_starts() -> None:
+    text = "路徑 foo/LangGraph 與 xLangGraph，但 LangGraph 是名字"
+    starts = {text[h.start : h.end]: h.start for h in find_latin_names(text)}
+    assert starts == {"xLangGraph": text.index("xLangGraph"), "LangGraph": text.rindex("LangGraph")}
+
+
+def test_org_suffix_names() -> None:
+    hits = [
+        h
+        for h in find_latin_names("感謝 Meta AI Research 與 Mistral AI 提供模型")
+        if h.pattern == "org-latin"
+    ]
+    text = "感謝 Meta AI Research 與 Mistral AI 提供模型"
+    assert [text[h.start : h.end] for h in hits] == ["Meta AI Research", "Mistral AI"]
+
+
+def test_masked_spans_find_emails_and_paths_and_merge_overlaps() -> None:
+    text = "寄到 張三.dev+x@mail.example.org 或看 docs/guide/setup.md\n網址 https://a.b/c@d.e/x.md 結束"
+    spans = masked_spans(text)
+    covered = [text[s:e] for s, e in spans]
+    assert "張三.dev+x@mail.example.org" in covered
+    assert "docs/guide/setup.md" in covered
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # merged, sorted
+    assert masked_spans("純中文句子，沒有網址。") == []
