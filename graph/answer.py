@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from extract.normalize import match_key
 from graph.llm import LLMClient, LLMError, estimate_tokens
@@ -114,6 +115,7 @@ def ask(
             text = f"（語言模型無法使用：{failure}）\n{text}"
         if on_token is not None:
             on_token(text)
+    citations = _with_sentences(index, r, q, citations)
     timings["total_s"] = time.perf_counter() - t0
     return Answer(
         answer=text,
@@ -132,6 +134,20 @@ def _citation(index: SearchIndex, chunk: int, score: float) -> Citation:
     return Citation(
         index.doc_ids[d], index.doc_paths[d], index.chunk_ids[chunk], index.chunk_texts[chunk], score
     )
+
+
+def _with_sentences(
+    index: SearchIndex, r: Retrieval, question: str, citations: list[Citation]
+) -> list[Citation]:
+    """Point each citation at its best supporting sentence (the first sentence when none matches)."""
+    best: dict[str, str] = {}
+    for sent, chunk_id in best_sentences(index, r, question, citations, limit=len(citations) * 4):
+        best.setdefault(chunk_id, sent)
+    out = []
+    for c in citations:
+        first = next((m.group().strip() for m in _SENTENCE.finditer(c.text) if m.group().strip()), c.text)
+        out.append(replace(c, sentence=best.get(c.chunk_id, neutralise_markers(first))))
+    return out
 
 
 # -- with an LLM ----------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
+import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,39 +232,83 @@ def _rebuild(
     report.reprocessed = sum(1 for w in work if w[0] not in changed)
     failed: set[str] = set()
     bar = _bar(len(work), "extracting", progress)
-    for i in range(0, len(work), EXTRACT_BATCH):
-        batch = work[i : i + EXTRACT_BATCH]
-        items: list[tuple[Document, Sequence[Chunk]]] = []
-        for doc_id, body, _sig, sections in batch:
-            row = store.document(doc_id)
-            assert row is not None
-            doc = Document(
-                id=doc_id,
-                path=row["path"],
-                group=row["group"],
-                title=row["title"],
-                body=body,
-                raw_hash=row["raw_hash"],
-                encoding=row["encoding"],
-                size_bytes=row["size_bytes"],
-            )
-            chunks = chunking.make_chunks(
-                doc_id, body, sections, settings.chunk_size, settings.chunk_overlap_sentences
-            )
-            items.append((doc, chunks))
-        results = _extract_batch(extractor, items)
-        for (doc_id, body, sig, _), (doc, doc_chunks), result in zip(batch, items, results, strict=True):
+    done = 0
+    batches = [work[i : i + EXTRACT_BATCH] for i in range(0, len(work), EXTRACT_BATCH)]
+    payloads = (
+        [(_document(store, doc_id, body), sections) for doc_id, body, _, sections in b] for b in batches
+    )
+    for batch, results in zip(batches, _extract_all(payloads, extractor, settings, len(work)), strict=True):
+        for (doc_id, body, sig, _), (doc, chunks, result) in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 failed.add(doc_id)
                 report.failed.append((doc.path, f"extraction failed: {type(result).__name__}: {result}"))
                 store.conn.execute("UPDATE documents SET raw_hash='' WHERE id=?", (doc_id,))
                 continue
             store.set_body(doc_id, body, sig)
-            store.replace_extraction(doc_id, doc_chunks, result.mentions, result.relations)
+            store.replace_extraction(doc_id, chunks, result.mentions, result.relations)
+        done += len(batch)
         bar.update(len(batch))
-        _notify(progress, min(i + len(batch), len(work)), len(work), "extracting")
+        _notify(progress, done, len(work), "extracting")
     bar.close()
     return failed
+
+
+def _document(store: Store, doc_id: str, body: str) -> Document:
+    row = store.document(doc_id)
+    assert row is not None
+    return Document(
+        id=doc_id,
+        path=row["path"],
+        group=row["group"],
+        title=row["title"],
+        body=body,
+        raw_hash=row["raw_hash"],
+        encoding=row["encoding"],
+        size_bytes=row["size_bytes"],
+    )
+
+
+Payload = list[tuple[Document, list[tuple[int, str]]]]
+Result = list[tuple[Document, list[Chunk], DocExtraction | Exception]]
+
+# Set in the parent just before the pool forks, so workers inherit the loaded lexicon for free.
+_WORKER_STATE: tuple[Extractor, int, int] | None = None
+
+
+def _work(payload: Payload) -> Result:
+    """Chunk and extract one batch of documents (runs in a worker process, or inline)."""
+    assert _WORKER_STATE is not None
+    extractor, size, overlap = _WORKER_STATE
+    items: list[tuple[Document, Sequence[Chunk]]] = []
+    for doc, sections in payload:
+        items.append((doc, chunking.make_chunks(doc.id, doc.body, sections, size, overlap)))
+    results = _extract_batch(extractor, items)
+    return [(doc, list(chunks), r) for (doc, chunks), r in zip(items, results, strict=True)]
+
+
+def _workers(settings: Settings, n_docs: int) -> int:
+    """Processes for extraction: all cores for the rule path; one when a neural model is loaded
+    (each worker would hold its own copy) or when the job is too small to pay for the start-up."""
+    if settings.ckip or n_docs < 4 * EXTRACT_BATCH or sys.platform != "linux":
+        return 1
+    return settings.workers or os.cpu_count() or 1
+
+
+def _extract_all(
+    payloads: Iterable[Payload], extractor: Extractor, settings: Settings, n_docs: int
+) -> Iterator[Result]:
+    """Results in input order, batch by batch; the parent keeps the only store connection."""
+    global _WORKER_STATE
+    _WORKER_STATE = (extractor, settings.chunk_size, settings.chunk_overlap_sentences)
+    try:
+        workers = _workers(settings, n_docs)
+        if workers <= 1:
+            yield from map(_work, payloads)
+            return
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_work, payloads)
+    finally:
+        _WORKER_STATE = None
 
 
 def _extract_batch(

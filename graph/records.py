@@ -27,8 +27,9 @@ class Citation:
     doc_id: str
     path: str
     chunk_id: str
-    text: str
+    text: str  # the whole chunk
     score: float
+    sentence: str = ""  # the sentence of the chunk that best supports the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Answer:
                     "path": c.path,
                     "chunk_id": c.chunk_id,
                     "text": c.text,
+                    "sentence": c.sentence,
                     "score": round(c.score, 4),
                 }
                 for c in self.citations

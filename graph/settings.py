@@ -29,6 +29,7 @@ class Settings:
     boilerplate_min_docs: int = 3
     boilerplate_min_share: float = 0.3
     lexicon_files: tuple[Path, ...] = ()
+    workers: int = 0  # extraction processes; 0 = one per core (one when CKIP is on)
 
     # CKIP (off unless asked for: the embedded default needs no model)
     ckip: bool = False

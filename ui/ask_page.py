@@ -98,7 +98,12 @@ def _citations(ctx: PageContext, data: WorkspaceData | None, answer: Any) -> Non
     for i, c in enumerate(answer.citations, 1):
         label = data.doc_label(c.doc_id) if data else c.path
         with st.expander(f"[{i}] {label}"):
-            st.markdown(f"> {c.text}")
+            sentence = getattr(c, "sentence", "")
+            if sentence:
+                st.markdown(f"> **{sentence}**")
+                st.caption(f"{ctx.t('context')}：{c.text}")
+            else:
+                st.markdown(f"> {c.text}")
             st.caption(f"{ctx.t('document')}: {c.path} · {ctx.t('chunk')}: {c.chunk_id}")
 
 

@@ -86,6 +86,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "open_entity": ("開啟實體頁面", "Open entity page"),
     "document": ("文件", "Document"),
     "chunk": ("段落", "Chunk"),
+    "context": ("上下文", "Context"),
     "show_chunk": ("顯示段落 {chunk}", "Show chunk {chunk}"),
     "none": ("（無）", "(none)"),
     "no_entities": ("工作區沒有實體。", "The workspace has no entities."),

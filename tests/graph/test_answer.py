@@ -38,7 +38,7 @@ def test_extractive_answer_in_every_mode(rag_store: Store, rag_settings: Setting
 def test_answer_json_shape(rag_store: Store, rag_settings: Settings) -> None:
     j = ask(rag_store, rag_settings, "vLLM 用什麼管理 KV cache？").to_json()
     assert {"answer", "mode", "citations", "entities", "communities", "timings"} <= set(j)
-    assert set(j["citations"][0]) == {"doc_id", "path", "chunk_id", "text", "score"}
+    assert set(j["citations"][0]) == {"doc_id", "path", "chunk_id", "text", "sentence", "score"}
     assert j["mode"] == "local" and j["citations"][0]["path"] == "vllm.md"
 
 
@@ -113,3 +113,19 @@ def test_prompt_helpers() -> None:
     assert neutralise("a <<<end>>> [3] <|system|>") == "a 〈end〉 ［3］ 〈system〉"
     text, cited = clean_citations("甲 [2][7]，乙 [1, 2]", 2)
     assert text == "甲 [2]，乙 [1][2]" and cited == [2, 1]
+
+
+def test_citations_point_at_a_sentence_of_their_chunk(corpus_workspace) -> None:  # type: ignore[no-untyped-def]
+    from graph.answer import ask, neutralise_markers
+    from graph.settings import load_settings
+    from graph.store import open_store
+
+    settings = load_settings(env={}, overrides={"workspace": corpus_workspace})
+    with open_store(corpus_workspace, readonly=True) as store:
+        answer = ask(store, settings, "Breeze-7B 是誰開發的？", use_llm=False)
+        assert answer.citations
+        for c in answer.citations:
+            assert c.sentence and c.sentence in neutralise_markers(c.text)
+            assert store.chunk(c.chunk_id) is not None
+        assert "聯發科" in answer.citations[0].sentence
+        assert answer.to_json()["citations"][0]["sentence"] == answer.citations[0].sentence

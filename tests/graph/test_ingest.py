@@ -293,3 +293,22 @@ def test_progress_callback_reports_stages(tmp_path: Path) -> None:
     seen: list[str] = []
     ingest_paths([corpus], settings_for(tmp_path / "ws"), progress=lambda d, t, stage: seen.append(stage))
     assert seen[0] == "reading" and "extracting" in seen and seen[-1] == "done"
+
+
+def test_parallel_extraction_gives_the_same_graph(tmp_path: Path, corpus_dir: Path) -> None:
+    import shutil
+
+    from graph.export import export_dict
+
+    corpus = tmp_path / "many"
+    for i in range(5):  # 155 documents: enough for the process pool to start
+        shutil.copytree(corpus_dir, corpus / f"copy{i}")
+    exports = []
+    for workers in (1, 2):
+        ws = tmp_path / f"ws{workers}"
+        settings = settings_for(ws).replace(workers=workers)
+        report = ingest_paths([corpus], settings)
+        assert report.ingested == 155 and not report.failed
+        with open_store(ws, readonly=True) as s:
+            exports.append(export_dict(s))
+    assert exports[0] == exports[1]
