@@ -91,6 +91,23 @@ class StageTimer:
     def patch(self, owner: Any, attr: str, name: str) -> None:
         setattr(owner, attr, self.wrap(name, getattr(owner, attr)))
 
+    def patch_generator(self, owner: Any, attr: str, name: str) -> None:
+        """Time each step of a generator function: with extraction workers, this is the parent's wait."""
+        fn = getattr(owner, attr)
+        step = self.wrap(name, next)
+
+        @functools.wraps(fn)
+        def timed_gen(*args: Any, **kwargs: Any) -> Any:
+            it = fn(*args, **kwargs)
+            while True:
+                try:
+                    item = step(it)
+                except StopIteration:
+                    return
+                yield item
+
+        setattr(owner, attr, timed_gen)
+
 
 def instrument(timer: StageTimer) -> None:
     """Wrap each stage's public functions where graph.ingest / the extractor look them up."""
@@ -103,6 +120,8 @@ def instrument(timer: StageTimer) -> None:
     from graph.store import Store
 
     timer.patch(gi, "discover", "load.discover")
+    if hasattr(gi, "_extract_all"):  # parallel extraction: worker time is only visible as the wait
+        timer.patch_generator(gi, "_extract_all", "extract.workers")
     timer.patch(gi, "load_file", "load.load_file")
     timer.patch(gi, "redact", "redact.redact")
     for f in ("parse", "assemble", "boilerplate_hashes", "block_hash"):
@@ -226,6 +245,17 @@ def apply_proposed_fixes() -> list[str]:
     if _QUADRATIC_DELETE in inspect.getsource(Store._derive_relations):
         Store._derive_relations = proposed_derive_relations  # type: ignore[method-assign]
         patched.append("graph.store.Store._derive_relations")
+    if "documents_grp" not in inspect.getsource(inspect.getmodule(Store)):  # type: ignore[arg-type]
+        # block_doc_counts filters documents by grp without an index: the planner probes every block
+        # with each hash corpus-wide instead (nav items shared by all sites), O(groups x documents).
+        original = Store.block_doc_counts
+
+        def block_doc_counts(self: Any, group: str, hashes: Any) -> dict[str, int]:
+            self.conn.execute("CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp)")
+            return original(self, group, hashes)
+
+        Store.block_doc_counts = block_doc_counts  # type: ignore[method-assign]
+        patched.append("graph.store index documents(grp)")
     return patched
 
 
@@ -266,15 +296,15 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
     from graph.ingest import ingest_paths
     from graph.store import open_store
 
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"workers": args.workers} if args.workers >= 0 else {}
     if args.ckip_models:
         m = Path(args.ckip_models)
-        overrides = {
+        overrides |= {
             "ckip": True,
             "ckip_ws_model": str(m / "ws"),
             "ckip_pos_model": str(m / "pos"),
             "ckip_ner_model": str(m / "ner"),
-            "device": "cpu",
+            "device": args.device,
             "batch_size": args.batch_size,
         }
     settings = _settings(Path(args.workspace), **overrides)
@@ -515,9 +545,13 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
     corpus = ensure_corpus(args.docs, args.seed)
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     ws = BENCH_ROOT / f"ws-{args.docs}"
-    result: dict[str, Any] = {"docs": args.docs, "seed": args.seed, "corpus": manifest, "machine": machine()}
+    result: dict[str, Any] = {"docs": args.docs, "seed": args.seed, "corpus": manifest, "machine": machine(),
+                              "workers": args.workers}  # fmt: skip
     steps = set(args.steps.split(","))
     fixes = ["--proposed-fixes"] if args.proposed_fixes else []
+    fixes += (
+        ["--workers", str(args.workers)] if args.workers >= 0 else []
+    )  # rides along to every ingest child
     result["proposed_fixes"] = bool(args.proposed_fixes)
     if "ingest" in steps:
         shutil.rmtree(ws, ignore_errors=True)
@@ -544,6 +578,9 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
             str(models),
             "--batch-size",
             str(args.batch_size),
+            "--device",
+            args.device,
+            *fixes,
         ]
         if args.ckip_limit:
             extra += ["--limit", str(args.ckip_limit)]
@@ -660,8 +697,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--steps", default="ingest,ask,ckip,neo4j,app")
     s.add_argument("--ckip-limit", type=int, default=0, help="CKIP path on the first N documents only")
     s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--device", default="cpu", help="CKIP device for the ckip step (cuda on a GPU machine)")
     s.add_argument("--nice", type=int, default=0)
     s.add_argument("--tag", default="")
+    s.add_argument(
+        "--workers", type=int, default=-1, help="extraction processes for ingest (1 = exact stage shares)"
+    )
     s.add_argument("--cleanup", action="store_true", help="delete the workspace afterwards")
     s.add_argument(
         "--proposed-fixes", action="store_true", help="ingest with the fixes proposed in bench/README.md"
@@ -675,6 +716,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             c.add_argument("--limit", type=int, default=0)
             c.add_argument("--ckip-models", default="")
             c.add_argument("--batch-size", type=int, default=16)
+            c.add_argument("--device", default="cpu", help="CKIP device: cpu, cuda, cuda:N")
+            c.add_argument(
+                "--workers", type=int, default=-1, help="extraction processes (default: the setting's)"
+            )
             c.add_argument("--proposed-fixes", action="store_true", help="apply bench's proposed fixes first")
         if name == "ask":
             c.add_argument("--questions", required=True)

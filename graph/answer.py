@@ -21,7 +21,7 @@ from graph.llm import LLMClient, LLMError, estimate_tokens
 from graph.prompts import Passage, answer_messages, base_tokens, clean_citations
 from graph.records import Answer, Citation
 from graph.search.base import Line, Retrieval
-from graph.search.global_ import global_search
+from graph.search.global_ import asked_type, global_search
 from graph.search.hybrid import hybrid_search
 from graph.search.index import SearchIndex, get_index
 from graph.search.local import local_search
@@ -219,16 +219,14 @@ def extractive_answer(index: SearchIndex, r: Retrieval, question: str, citations
         return number.get(index.chunk_ids[ln.chunk])
 
     if r.mode == "global":
-        doc_lines = [ln for ln in r.lines if ln.text.startswith("《") and cite(ln)]
-        topic_lines = [ln for ln in r.lines if not ln.text.startswith("《") and cite(ln)]
-        if doc_lines:
-            names = "、".join(index.entity_names[e] for e in r.linked)
-            parts.append(f"提到 {names} 的文件：")
-            parts.extend(f"- {ln.text} [{cite(ln)}]" for ln in doc_lines)
-        if topic_lines:
-            parts.append("相關主題（社群報告）：")
-            parts.extend(f"- {ln.text} [{cite(ln)}]" for ln in topic_lines)
-        if doc_lines or topic_lines:
+        body = _global_body(index, r, question, cite)
+        if body:
+            parts.extend(body)
+            overview = any(ln.kind == "central" for ln in r.lines)
+            evidence = [] if overview else best_sentences(index, r, question, citations)
+            if evidence:
+                parts.append("相關段落：")
+                parts.extend(f"- {sent} [{number[chunk_id]}]" for sent, chunk_id in evidence)
             return "\n".join(parts)
     facts = [ln for ln in r.lines if cite(ln)]
     if facts:
@@ -236,6 +234,39 @@ def extractive_answer(index: SearchIndex, r: Retrieval, question: str, citations
     for sent, chunk_id in best_sentences(index, r, question, citations):
         parts.append(f"{sent} [{number[chunk_id]}]")
     return "\n".join(parts)
+
+
+_TYPE_NAMES = {"TOOL": "工具", "MODEL": "模型", "HARDWARE": "硬體", "ORG": "組織", "PERSON": "人物"}
+
+
+def _global_body(
+    index: SearchIndex, r: Retrieval, question: str, cite: Callable[[Line], int | None]
+) -> list[str]:
+    """Global answer lines: documents (all of them, cited where a citation backs them), entities, themes."""
+
+    def mark(ln: Line) -> str:
+        n = cite(ln)
+        return f" [{n}]" if n else ""
+
+    out: list[str] = []
+    docs = [ln for ln in r.lines if ln.kind == "doc"]
+    if docs:
+        names = "、".join(index.entity_names[e] for e in r.linked)
+        head = f"提到 {names} 的文件" if names else "相關文件"
+        out.append(f"{head}（共 {len(docs)} 份）：")
+        out.extend(f"- {ln.text}{mark(ln)}" for ln in docs)
+    ents = [ln for ln in r.lines if ln.kind == "entity" and cite(ln)]
+    if ents:
+        typ = asked_type(question) or ""
+        out.append(f"最常被討論的{_TYPE_NAMES.get(typ, '相關項目')}：")
+        out.extend(f"- {ln.text}{mark(ln)}" for ln in ents)
+    central = [ln for ln in r.lines if ln.kind == "central" and cite(ln)]
+    out.extend(f"{ln.text}{mark(ln)}" for ln in central)
+    topics = [ln for ln in r.lines if ln.kind in ("report", "") and cite(ln)]
+    if topics:
+        out.append("主要主題（社群報告）：" if central else "相關主題（社群報告）：")
+        out.extend(f"- {ln.text}{mark(ln)}" for ln in topics)
+    return out
 
 
 def neutralise_markers(text: str) -> str:

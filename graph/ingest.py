@@ -23,12 +23,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from extract import chunk as chunking
 from extract import clean
 from extract.extractor import Extractor, ExtractorConfig
-from extract.load import Found, SkipFile, discover, load_file
-from extract.records import Chunk, DocExtraction, Document, LoadedFile, stable_id
-from extract.redact import redact
+from extract.load import SkipFile, discover, load_file
+from extract.pipeline import (
+    Extracted,
+    ParsedDocument,
+    Sections,
+    document_id,
+    extract_documents,
+    parse_loaded,
+)
+from extract.records import Document
 from extract.resolve import resolve
 from graph.lock import WorkspaceLock
 from graph.settings import Settings
@@ -68,11 +74,6 @@ class IngestReport:
         }
 
 
-def document_id(real: Path) -> str:
-    """A document is its real location: the same file ingested by another relative path is one document."""
-    return stable_id("d", str(real))
-
-
 def extractor_config(settings: Settings) -> ExtractorConfig:
     return ExtractorConfig(
         lexicon_files=settings.lexicon_files,
@@ -95,27 +96,6 @@ def _bar(total: int, desc: str, progress: Progress | None) -> tqdm:
     return tqdm(total=total, desc=desc, unit="doc", disable=progress is not None or total < 2, leave=False)
 
 
-def _parse(loaded: LoadedFile, found: Found) -> tuple[Document, clean.Parsed]:
-    text, redactions = redact(loaded.text)
-    parsed = clean.parse(text, loaded.fmt)
-    doc = Document(
-        id=document_id(found.real),
-        path=loaded.path,
-        group=str(found.real.parent),
-        title=parsed.title or found.real.stem,
-        body="",
-        raw_hash=loaded.raw_hash,
-        encoding=loaded.encoding,
-        size_bytes=loaded.size_bytes,
-        date=parsed.date,
-        author=parsed.author,
-        tags=parsed.tags,
-        metadata=parsed.metadata,
-        redactions=redactions,
-    )
-    return doc, parsed
-
-
 def ingest_paths(
     paths: Sequence[str | Path],
     settings: Settings,
@@ -133,7 +113,7 @@ def ingest_paths(
     with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
         known = store.document_hashes()
         max_bytes = int(settings.max_file_mb * 1024 * 1024)
-        todo: list[tuple[Document, clean.Parsed]] = []
+        todo: list[ParsedDocument] = []
         bar = _bar(len(found), "reading", progress)
         for i, f in enumerate(found):
             try:
@@ -141,7 +121,7 @@ def ingest_paths(
                 if known.get(document_id(f.real)) == loaded.raw_hash:
                     report.unchanged += 1
                 else:
-                    todo.append(_parse(loaded, f))
+                    todo.append(parse_loaded(loaded, f))
             except SkipFile as exc:
                 report.skipped.append((f.given, str(exc)))
             except Exception as exc:  # one bad file never stops the run
@@ -150,16 +130,16 @@ def ingest_paths(
             bar.update()
             _notify(progress, i + 1, len(found), "reading")
         bar.close()
-        for doc, _ in todo:
-            report.redactions.extend((doc.path, r.line, r.kind) for r in doc.redactions)
+        for p in todo:
+            report.redactions.extend((p.doc.path, r.line, r.kind) for r in p.doc.redactions)
         if todo:
             extractor = extractor or Extractor(extractor_config(settings))
             report.ckip_status = extractor.ckip_status
             with store.transaction():
-                for doc, parsed in todo:
-                    store.put_document(doc, parsed.blocks, [clean.block_hash(b) for b in parsed.blocks])
-                changed = {doc.id for doc, _ in todo}
-                groups = {doc.group for doc, _ in todo}
+                for p in todo:
+                    store.put_document(p.doc, p.blocks, p.hashes)
+                changed = {p.doc.id for p in todo}
+                groups = {p.doc.group for p in todo}
                 failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
                 report.ingested = len(todo) - len(failed)
                 _finish(store, settings, extractor, progress)
@@ -268,22 +248,17 @@ def _document(store: Store, doc_id: str, body: str) -> Document:
     )
 
 
-Payload = list[tuple[Document, list[tuple[int, str]]]]
-Result = list[tuple[Document, list[Chunk], DocExtraction | Exception]]
+Payload = list[tuple[Document, Sections]]
 
 # Set in the parent just before the pool forks, so workers inherit the loaded lexicon for free.
 _WORKER_STATE: tuple[Extractor, int, int] | None = None
 
 
-def _work(payload: Payload) -> Result:
+def _work(payload: Payload) -> list[Extracted]:
     """Chunk and extract one batch of documents (runs in a worker process, or inline)."""
     assert _WORKER_STATE is not None
     extractor, size, overlap = _WORKER_STATE
-    items: list[tuple[Document, Sequence[Chunk]]] = []
-    for doc, sections in payload:
-        items.append((doc, chunking.make_chunks(doc.id, doc.body, sections, size, overlap)))
-    results = _extract_batch(extractor, items)
-    return [(doc, list(chunks), r) for (doc, chunks), r in zip(items, results, strict=True)]
+    return extract_documents(payload, extractor, size, overlap)
 
 
 def _workers(settings: Settings, n_docs: int) -> int:
@@ -296,7 +271,7 @@ def _workers(settings: Settings, n_docs: int) -> int:
 
 def _extract_all(
     payloads: Iterable[Payload], extractor: Extractor, settings: Settings, n_docs: int
-) -> Iterator[Result]:
+) -> Iterator[list[Extracted]]:
     """Results in input order, batch by batch; the parent keeps the only store connection."""
     global _WORKER_STATE
     _WORKER_STATE = (extractor, settings.chunk_size, settings.chunk_overlap_sentences)
@@ -309,23 +284,6 @@ def _extract_all(
             yield from pool.imap(_work, payloads)
     finally:
         _WORKER_STATE = None
-
-
-def _extract_batch(
-    extractor: Extractor, items: Sequence[tuple[Document, Sequence[Chunk]]]
-) -> list[DocExtraction | Exception]:
-    """Extract a batch; if the batch fails, retry one by one so one bad document fails alone."""
-    try:
-        return list(extractor.extract_many(items))
-    except Exception:
-        log.debug("batch extraction failed; retrying documents one by one", exc_info=True)
-    results: list[DocExtraction | Exception] = []
-    for item in items:
-        try:
-            results.extend(extractor.extract_many([item]))
-        except Exception as exc:
-            results.append(exc)
-    return results
 
 
 def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:

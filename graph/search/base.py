@@ -16,6 +16,7 @@ class Line:
     text: str
     chunk: int  # chunk index
     score: float = 0.0
+    kind: str = ""  # doc | entity | central | report | relation ("" = unspecified)
 
 
 @dataclass

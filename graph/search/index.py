@@ -68,6 +68,8 @@ class SearchIndex:
     communities_of: dict[str, list[int]]  # entity id → community indices
     report_bm25: dict[int, tuple[list[int], BM25]] = field(default_factory=dict)
     _title_bm25: BM25 | None = None
+    _membership: sp.csc_matrix | None = None
+    _strength: np.ndarray | None = None
     build_s: float = 0.0
 
     def __post_init__(self) -> None:
@@ -83,6 +85,32 @@ class SearchIndex:
         if self._title_bm25 is None:
             self._title_bm25 = BM25([tokens(t) for t in self.doc_titles])
         return self._title_bm25
+
+    def membership(self) -> sp.csc_matrix:
+        """Entities × communities, 1 where the entity is a member (built on first use)."""
+        if self._membership is None:
+            rows: list[int] = []
+            cols: list[int] = []
+            for ci, c in enumerate(self.communities):
+                for e in c["entity_ids"]:
+                    ei = self.entity_index.get(e)
+                    if ei is not None:
+                        rows.append(ei)
+                        cols.append(ci)
+            self._membership = sp.csc_matrix(
+                (
+                    np.ones(len(rows), dtype=np.float32),
+                    (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
+                ),
+                shape=(len(self.entity_ids), len(self.communities)),
+            )
+        return self._membership
+
+    def strength(self) -> np.ndarray:
+        """Weighted degree of every entity in the whole graph (built on first use)."""
+        if self._strength is None:
+            self._strength = np.asarray(self.adjacency.sum(axis=1)).ravel().astype(np.float32)
+        return self._strength
 
     def reports_bm25(self, level: int) -> tuple[list[int], BM25]:
         """BM25 over the report texts of one level (built on first use)."""

@@ -11,6 +11,7 @@ from rag_corpus import INJECTION
 from graph.answer import EXTRACTIVE_LABEL, QuestionError, ask
 from graph.llm import LLMClient
 from graph.prompts import ANSWER_SYSTEM, clean_citations, neutralise
+from graph.search.index import get_index
 from graph.settings import Settings
 from graph.store import Store
 
@@ -33,6 +34,24 @@ def test_extractive_answer_in_every_mode(rag_store: Store, rag_settings: Setting
     assert markers and markers <= set(range(1, len(a.citations) + 1))
     if mode in ("auto", "local", "hybrid"):
         assert "聯發科創新基地" in a.answer
+
+
+def test_global_answers_list_every_document_and_cite_real_chunks(
+    rag_store: Store, rag_settings: Settings
+) -> None:
+    a = ask(rag_store, rag_settings, "哪些文件提到 Breeze-7B？", "global", top_k=1)
+    assert len(a.citations) == 1
+    index = get_index(rag_store)
+    b = index.entity_names.index("Breeze-7B")
+    mentioning = {index.doc_paths[int(index.chunk_doc[c])] for c in index.presence[:, b].indices}
+    assert len(mentioning) > 1
+    for path in mentioning:  # listed even when no citation slot is left for it
+        assert f"（{path}）" in a.answer
+    assert set(re.findall(r"\[(\d+)\]", a.answer)) == {"1"}
+    over = ask(rag_store, rag_settings, "這些文章整體在談什麼？", "global")
+    assert "核心實體" in over.answer and over.citations
+    for c in [*a.citations, *over.citations]:
+        _real_chunk(rag_store, c.chunk_id, c.doc_id)
 
 
 def test_answer_json_shape(rag_store: Store, rag_settings: Settings) -> None:

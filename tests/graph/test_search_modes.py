@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from graph.search.global_ import choose_level, global_search
+from graph.search.global_ import (
+    asked_type,
+    asks_documents,
+    choose_level,
+    global_search,
+    is_overview,
+    theme_communities,
+)
 from graph.search.hybrid import bm25_baseline, hybrid_search
 from graph.search.index import get_index
 from graph.search.local import local_search
@@ -52,6 +59,52 @@ def test_global_lists_documents_and_reports(rag_store: Store) -> None:
     assert len(generic.communities) == 3  # ranked reports even with nothing specific to match
     assert len(set(paths(index, generic))) >= 2
     assert choose_level(index, 99) in index.levels()
+
+
+def test_global_question_kinds() -> None:
+    assert asks_documents("哪些文章提到 LoRA？") and asks_documents("Which documents mention vLLM?")
+    assert is_overview("這些文章整體在談什麼？") and is_overview("What are the main themes of this corpus?")
+    assert asked_type("語料中最常被討論的本地推論工具有哪些？") == "TOOL"
+    assert asked_type("這些文章裡常用來跑模型的硬體有哪些？") == "HARDWARE"  # head noun, not 模型
+    assert asked_type("哪些文章介紹了模型？") is None  # asks for documents
+    assert asked_type("vLLM 使用什麼技術？") is None
+
+
+def test_global_overview_cites_one_representative_chunk_per_theme(rag_store: Store) -> None:
+    index = get_index(rag_store)
+    r = global_search(index, "這些文章整體在談什麼？", k=3)
+    themes = theme_communities(index, 3)
+    assert r.communities and set(r.communities) <= set(themes)
+    reports = [ln for ln in r.lines if ln.kind == "report"]
+    central = [ln for ln in r.lines if ln.kind == "central"]
+    assert len(reports) == len(r.communities) and len(central) == 1
+    assert central[0].chunk in {ln.chunk for ln in reports}  # no citation slot of its own
+    for ln, ci in zip(reports, r.communities, strict=True):
+        members = set(index.communities[ci]["entity_ids"])
+        mentioned = {index.entity_ids[e] for e in index.chunk_entity[ln.chunk].indices}
+        assert members & mentioned  # the cited chunk really is about the theme
+    assert {c for c, _ in r.chunks} <= set(range(len(index.chunk_ids)))
+
+
+def test_global_lists_entities_of_the_asked_type(rag_store: Store) -> None:
+    index = get_index(rag_store)
+    r = global_search(index, "這些文章最常提到哪些工具？", k=5)
+    listed = [ln for ln in r.lines if ln.kind == "entity"]
+    assert listed
+    for ln in listed:
+        name = ln.text.split("（")[0]
+        e = index.entity_names.index(name)
+        assert index.entity_types[e] == "TOOL"
+        assert e in index.chunk_entity[ln.chunk].indices  # cited where it is mentioned
+
+
+def test_global_orders_documents_by_coverage_then_relevance(rag_store: Store) -> None:
+    index = get_index(rag_store)
+    r = global_search(index, "哪些文件同時提到 Breeze-7B 和 TAIDE？", k=5)
+    docs = [ln for ln in r.lines if ln.kind == "doc"]
+    assert docs and docs[0].score >= docs[-1].score
+    first = index.chunk_texts[docs[0].chunk]
+    assert "Breeze-7B" in first and "TAIDE" in first
 
 
 def test_hybrid_finds_alias_only_chunks_and_beats_nothing(rag_store: Store) -> None:
