@@ -46,18 +46,13 @@ NEO4J_PORT = int(os.environ.get("ZHKG_BENCH_NEO4J_PORT", "7697"))  # not 7687: o
 
 # fine timer name → stage in the printed table
 STAGES = (
-    "load",
-    "redact",
-    "clean",
-    "chunk",
-    "ner",
-    "ckip",
-    "relations",
-    "resolve",
-    "store",
+    "load", "redact", "clean", "chunk", "ner", "ckip", "relations", "extract", "resolve", "store",
     "communities",
     "other",
-)
+)  # fmt: skip
+# "extract" is time in graph.ingest's extraction loop not covered by a finer timer: with
+# extraction workers (settings.workers != 1) it is the parent's wait for them, while the finer
+# stages (chunk, ner, relations) run in the workers unseen; use --workers 1 for stage shares.
 
 
 # -- stage timers --------------------------------------------------------------------------------
@@ -110,160 +105,66 @@ class StageTimer:
 
 
 def instrument(timer: StageTimer) -> None:
-    """Wrap each stage's public functions where graph.ingest / the extractor look them up."""
-    import extract.ckip
-    import extract.extractor as ex
-    import graph.communities
-    import graph.ingest as gi
-    from extract import chunk, clean
-    from extract.lexicon import Lexicon
-    from graph.store import Store
+    """Wrap each stage's public functions wherever graph.ingest / extract.pipeline look them up.
 
-    timer.patch(gi, "discover", "load.discover")
+    Names are looked up by module attribute at call time, so a function imported into
+    several modules is wrapped in each; bindings a module does not have are skipped, so the
+    harness survives refactors of the code it measures.
+    """
+    import importlib
+
+    def patch(module_name: str, attr: str, name: str) -> None:
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ImportError:
+            return
+        for part in attr.split(".")[:-1]:
+            owner = getattr(owner, part, None)
+        leaf = attr.rsplit(".", 1)[-1]
+        if owner is not None and hasattr(owner, leaf):
+            timer.patch(owner, leaf, name)
+
+    for mod in ("graph.ingest", "extract.pipeline"):
+        patch(mod, "discover", "load.discover")
+        patch(mod, "load_file", "load.load_file")
+        patch(mod, "redact", "redact.redact")
+        patch(mod, "make_chunks", "chunk.make_chunks")
+        patch(mod, "resolve", "resolve.resolve")
+    for f in ("parse", "assemble", "boilerplate_hashes", "block_hash"):
+        patch("extract.clean", f, f"clean.{f}")
+    patch("extract.chunk", "make_chunks", "chunk.make_chunks")
+    patch("extract.extractor", "Extractor._candidates", "ner.candidates")
+    patch("extract.extractor", "Extractor._mentions", "ner.mentions")
+    patch("extract.lexicon", "Lexicon.find", "ner.lexicon_find")
+    for f in ("make_view", "masked_spans", "find_latin_names", "find_plain_latin_words", "find_chinese_terms",
+              "find_persons"):  # fmt: skip
+        patch("extract.extractor", f, f"ner.{f}")
+    patch("extract.ckip", "Ckip.entities", "ckip.entities")
+    patch("extract.extractor", "split_sentences", "relations.split_sentences")
+    patch("extract.extractor", "sentence_relations", "relations.sentence_relations")
+    patch("extract.extractor", "Extractor._variant_relations", "relations.variant_relations")
+    patch("graph.store", "Store._derive_relations", "relations.derive_relations_sql")
+    store_methods = (
+        "document_hashes", "put_document", "set_body", "replace_extraction", "document", "documents_in_group",
+        "blocks", "group_block_hashes", "surface_stats", "replace_graph", "set_meta",
+    )  # fmt: skip
+    for f in store_methods:
+        patch("graph.store", f"Store.{f}", f"store.{f}")
+    patch("graph.communities", "refresh", "communities.refresh")
+    patch("graph.communities", "build_communities", "communities.build")
+    patch("graph.communities", "apply_llm_writer", "communities.reports_cache")
+    import graph.ingest as gi
+
     if hasattr(gi, "_extract_all"):  # parallel extraction: worker time is only visible as the wait
         timer.patch_generator(gi, "_extract_all", "extract.workers")
-    timer.patch(gi, "load_file", "load.load_file")
-    timer.patch(gi, "redact", "redact.redact")
-    for f in ("parse", "assemble", "boilerplate_hashes", "block_hash"):
-        timer.patch(clean, f, f"clean.{f}")
-    timer.patch(chunk, "make_chunks", "chunk.make_chunks")
-    timer.patch(ex.Extractor, "_candidates", "ner.candidates")
-    timer.patch(ex.Extractor, "_mentions", "ner.mentions")
-    timer.patch(Lexicon, "find", "ner.lexicon_find")
-    for f in (
-        "make_view",
-        "masked_spans",
-        "find_latin_names",
-        "find_plain_latin_words",
-        "find_chinese_terms",
-        "find_persons",
-    ):
-        timer.patch(ex, f, f"ner.{f}")
-    timer.patch(extract.ckip.Ckip, "entities", "ckip.entities")
-    timer.patch(ex, "split_sentences", "relations.split_sentences")
-    timer.patch(ex, "sentence_relations", "relations.sentence_relations")
-    timer.patch(ex.Extractor, "_variant_relations", "relations.variant_relations")
-    timer.patch(Store, "_derive_relations", "relations.derive_relations_sql")
-    timer.patch(gi, "resolve", "resolve.resolve")
-    for f in (
-        "document_hashes",
-        "put_document",
-        "set_body",
-        "replace_extraction",
-        "document",
-        "documents_in_group",
-        "blocks",
-        "block_doc_counts",
-        "group_sizes",
-        "surface_stats",
-        "replace_graph",
-        "set_meta",
-    ):
-        timer.patch(Store, f, f"store.{f}")
-    timer.patch(graph.communities, "refresh", "communities.refresh")
-    timer.patch(graph.communities, "build_communities", "communities.build")
-    timer.patch(graph.communities, "apply_llm_writer", "communities.reports_cache")
-
-
-_QUADRATIC_DELETE = "DELETE FROM temp.rc WHERE type='RELATED_TO' AND EXISTS (SELECT 1 FROM temp.rc x"
-
-
-def proposed_derive_relations(self: Any) -> None:
-    """``Store._derive_relations`` with the fix proposed to the lead (bench/README.md), same result.
-
-    The shipped version drops co-occurrence rows covered by a typed relation with
-    a correlated ``EXISTS`` over the unindexed temp table, with an ``OR`` that
-    defeats any index: O(n²) in relation candidates (54 s for 13k candidates,
-    hours at 1k documents). Here the typed pairs go into a temp table with a
-    unique index, both directions, so the check is one index probe per row;
-    and an index on ``relations(source, target, type)`` serves the evidence join.
-    """
-    from graph.store import EVIDENCE_PER_RELATION, SYMMETRIC, _j, stable_id
-
-    c = self.conn
-    sym = ",".join(f"'{t}'" for t in sorted(SYMMETRIC))
-    c.execute("DROP TABLE IF EXISTS temp.rc")
-    c.execute("DROP TABLE IF EXISTS temp.typed")
-    c.execute(
-        "CREATE TEMP TABLE rc AS SELECT"
-        f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN t.entity_id"
-        "  ELSE s.entity_id END AS src,"
-        f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN s.entity_id"
-        "  ELSE t.entity_id END AS tgt,"
-        " r.type, r.doc_id, r.chunk_id, r.sentence, r.extractor, r.confidence, r.weight"
-        " FROM rel_candidates r JOIN entity_keys s ON s.key = r.source_key"
-        " JOIN entity_keys t ON t.key = r.target_key WHERE s.entity_id != t.entity_id"
-    )
-    c.execute(
-        "CREATE TEMP TABLE typed AS SELECT src AS a, tgt AS b FROM temp.rc WHERE type != 'RELATED_TO'"
-        " UNION SELECT tgt, src FROM temp.rc WHERE type != 'RELATED_TO'"
-    )
-    c.execute("CREATE UNIQUE INDEX temp.typed_ab ON typed(a, b)")
-    c.execute(
-        "DELETE FROM temp.rc WHERE type='RELATED_TO'"
-        " AND EXISTS (SELECT 1 FROM temp.typed x WHERE x.a = rc.src AND x.b = rc.tgt)"
-    )
-    c.execute("DROP TABLE temp.typed")
-    rows = c.execute(
-        "SELECT src, tgt, type, SUM(weight), MAX(confidence), GROUP_CONCAT(DISTINCT extractor)"
-        " FROM temp.rc GROUP BY src, tgt, type"
-    ).fetchall()
-    c.executemany(
-        "INSERT INTO relations(id, source, target, type, weight, confidence, extractors)"
-        " VALUES (?,?,?,?,?,?,?)",
-        [
-            (stable_id("r", s, t, ty), s, t, ty, round(w, 4), conf, _j(sorted(set(ex.split(",")))))
-            for s, t, ty, w, conf, ex in rows
-        ],
-    )
-    # Second fix: the evidence join probes relations by (source, target, type); with only the
-    # single-column indexes it walks every relation of a hub entity per evidence row (14 s at 1k docs).
-    c.execute("CREATE INDEX IF NOT EXISTS relations_pair ON relations(source, target, type)")
-    c.execute(
-        "INSERT INTO evidence(relation_id, doc_id, chunk_id, text, extractor, confidence)"
-        " SELECT rel.id, e.doc_id, e.chunk_id, e.sentence, e.extractor, e.confidence FROM ("
-        "  SELECT *, ROW_NUMBER() OVER (PARTITION BY src, tgt, type, sentence"
-        "   ORDER BY confidence DESC) AS dup FROM temp.rc) e"
-        " JOIN relations rel ON rel.source=e.src AND rel.target=e.tgt AND rel.type=e.type"
-        " WHERE e.dup = 1"
-    )
-    c.execute(
-        "DELETE FROM evidence WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER()"
-        " OVER (PARTITION BY relation_id ORDER BY confidence DESC, doc_id, chunk_id) AS n"
-        f" FROM evidence) WHERE n > {EVIDENCE_PER_RELATION})"
-    )
-    c.execute("DROP TABLE temp.rc")
-
-
-def apply_proposed_fixes() -> list[str]:
-    """Swap in the proposed fixes while the project still has the slow code; returns what was patched."""
-    import inspect
-
-    from graph.store import Store
-
-    patched: list[str] = []
-    if _QUADRATIC_DELETE in inspect.getsource(Store._derive_relations):
-        Store._derive_relations = proposed_derive_relations  # type: ignore[method-assign]
-        patched.append("graph.store.Store._derive_relations")
-    if "documents_grp" not in inspect.getsource(inspect.getmodule(Store)):  # type: ignore[arg-type]
-        # block_doc_counts filters documents by grp without an index: the planner probes every block
-        # with each hash corpus-wide instead (nav items shared by all sites), O(groups x documents).
-        original = Store.block_doc_counts
-
-        def block_doc_counts(self: Any, group: str, hashes: Any) -> dict[str, int]:
-            self.conn.execute("CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp)")
-            return original(self, group, hashes)
-
-        Store.block_doc_counts = block_doc_counts  # type: ignore[method-assign]
-        patched.append("graph.store index documents(grp)")
-    return patched
 
 
 def stage_table(timer: StageTimer, total_s: float) -> dict[str, float]:
     """Seconds per coarse stage; "other" is what no wrapper covered."""
     out = dict.fromkeys(STAGES, 0.0)
     for name, s in timer.self_s.items():
-        out[name.split(".", 1)[0]] += s
+        stage = name.split(".", 1)[0]
+        out[stage] = out.get(stage, 0.0) + s
     out["other"] = max(0.0, total_s - sum(v for k, v in out.items() if k != "other"))
     return out
 
@@ -312,7 +213,6 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
     input_bytes = sum(
         p.stat().st_size for d in paths for p in d.rglob("*") if p.suffix in (".md", ".html", ".txt")
     )
-    patched = apply_proposed_fixes() if args.proposed_fixes else []
     timer = StageTimer()
     instrument(timer)
     t0 = time.perf_counter()
@@ -329,7 +229,6 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "failed": len(report.failed),
         "failures": report.failed[:3],
-        "patched": patched,
         "skipped": len(report.skipped),
         "ckip_status": report.ckip_status,
         "input_bytes": input_bytes,
@@ -548,11 +447,7 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"docs": args.docs, "seed": args.seed, "corpus": manifest, "machine": machine(),
                               "workers": args.workers}  # fmt: skip
     steps = set(args.steps.split(","))
-    fixes = ["--proposed-fixes"] if args.proposed_fixes else []
-    fixes += (
-        ["--workers", str(args.workers)] if args.workers >= 0 else []
-    )  # rides along to every ingest child
-    result["proposed_fixes"] = bool(args.proposed_fixes)
+    fixes = ["--workers", str(args.workers)] if args.workers >= 0 else []  # rides along to every ingest child
     if "ingest" in steps:
         shutil.rmtree(ws, ignore_errors=True)
         result["ingest"] = run_child(
@@ -704,9 +599,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers", type=int, default=-1, help="extraction processes for ingest (1 = exact stage shares)"
     )
     s.add_argument("--cleanup", action="store_true", help="delete the workspace afterwards")
-    s.add_argument(
-        "--proposed-fixes", action="store_true", help="ingest with the fixes proposed in bench/README.md"
-    )
     for name in CHILDREN:
         c = sub.add_parser(name, help=f"child: {name} (used by suite)")
         c.add_argument("--json", required=True)
@@ -720,7 +612,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             c.add_argument(
                 "--workers", type=int, default=-1, help="extraction processes (default: the setting's)"
             )
-            c.add_argument("--proposed-fixes", action="store_true", help="apply bench's proposed fixes first")
         if name == "ask":
             c.add_argument("--questions", required=True)
         if name == "neo4j":

@@ -10,5 +10,5 @@ root="${ZHKG_BENCH_ROOT:-/tmp/zhkg-bench}"
 steps="${STEPS:-ingest}"
 df -h "$root" | tail -1
 nice -n 10 .venv/bin/python bench/synth.py --docs 100000 --seed 7 --out "$root/c100000-s7" --jobs 2
-nice -n 10 .venv/bin/python bench/run.py suite --docs 100000 --steps "$steps" --proposed-fixes --nice 10 --cleanup
+nice -n 10 .venv/bin/python bench/run.py suite --docs 100000 --steps "$steps" --nice 10 --cleanup
 rm -rf "$root/c100000-s7" "$root/ws-100000"

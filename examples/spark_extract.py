@@ -5,10 +5,11 @@ function of one document except boilerplate detection, which needs block
 statistics over a whole folder ("site"). So the job partitions by folder:
 
 1. driver: list files, key them by folder;
-2. ``groupByKey(folder)`` → per folder, on a worker: ``load_file`` → ``redact`` →
-   ``clean.parse`` → block-frequency pass → ``boilerplate_hashes`` →
-   ``clean.assemble`` → ``make_chunks`` → ``Extractor.extract_many`` (one
-   Extractor — and, with CKIP, one model — per worker process, built lazily);
+2. ``groupByKey(folder)`` → per folder, on a worker,
+   ``extract.pipeline.extract_partition`` (``load_file`` → ``redact`` →
+   ``clean.parse`` → the folder's block-frequency pass → ``clean.assemble`` →
+   ``make_chunks`` → ``Extractor.extract_many``), with one Extractor — and, with
+   CKIP, one model — per worker process, built lazily;
 3. mentions and relation candidates come back as rows; surface statistics are
    a Spark aggregation, and ``extract.resolve.resolve`` runs on the driver over
    those (it scales with the vocabulary, not the corpus).
@@ -28,7 +29,6 @@ import logging
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,79 +51,31 @@ def _extractor() -> Any:
 
 
 def extract_folder(folder: str, paths: Iterable[str], chunk_size: int = 500) -> Iterator[dict[str, Any]]:
-    """Everything zhkg derives per document, for one folder; yields JSON-ready rows tagged by ``kind``."""
-    from extract import clean
-    from extract.chunk import make_chunks
-    from extract.load import Found, SkipFile, load_file
-    from extract.records import Document, stable_id
-    from extract.redact import redact
+    """One folder through ``extract.pipeline.extract_partition``; JSON-ready rows tagged by ``kind``."""
+    from extract.pipeline import extract_partition
 
-    parsed: list[tuple[Document, Any, list[str]]] = []
-    for p in sorted(paths):
-        real = Path(p)
-        try:
-            loaded = load_file(Found(p, real), 20 * 1024 * 1024)
-        except SkipFile as exc:
-            yield {"kind": "skipped", "path": p, "reason": str(exc)}
+    extracted, skipped = extract_partition(sorted(paths), _extractor(), chunk_size=chunk_size)
+    for path, reason in skipped:
+        yield {"kind": "skipped", "path": path, "reason": reason}
+    for doc, chunks, result in extracted:
+        if isinstance(result, Exception):
+            yield {"kind": "failed", "path": doc.path, "reason": f"{type(result).__name__}: {result}"}
             continue
-        text, redactions = redact(loaded.text)
-        pr = clean.parse(text, loaded.fmt)
-        doc = Document(
-            id=stable_id("d", str(real)),
-            path=p,
-            group=folder,
-            title=pr.title or real.stem,
-            body="",
-            raw_hash=loaded.raw_hash,
-            encoding=loaded.encoding,
-            size_bytes=loaded.size_bytes,
-            date=pr.date,
-            author=pr.author,
-            tags=pr.tags,
-            redactions=redactions,
-        )
-        parsed.append((doc, pr, [clean.block_hash(b) for b in pr.blocks]))
-    # The per-folder pass: in how many of this folder's documents does each block occur?
-    counts: Counter[str] = Counter()
-    for _, pr, hashes in parsed:
-        counts.update({h for b, h in zip(pr.blocks, hashes, strict=True) if clean.can_be_boilerplate(b)})
-    boiler = clean.boilerplate_hashes(counts, len(parsed), 3, 0.3)
-    items = []
-    for doc, pr, hashes in parsed:
-        body, sections = clean.assemble(list(pr.blocks), hashes, boiler)
-        doc = Document(**{**{f: getattr(doc, f) for f in doc.__slots__}, "body": body})  # type: ignore[attr-defined]
-        items.append((doc, make_chunks(doc.id, body, sections, chunk_size, 1)))
-    for (doc, chunks), result in zip(items, _extractor().extract_many(items), strict=True):
         yield {
-            "kind": "document",
-            "id": doc.id,
-            "path": doc.path,
-            "title": doc.title,
-            "chunks": len(chunks),
-            "body_chars": len(doc.body),
-            "redactions": len(doc.redactions),
-        }
+            "kind": "document", "id": doc.id, "path": doc.path, "folder": folder, "title": doc.title,
+            "chunks": len(chunks), "body_chars": len(doc.body), "redactions": len(doc.redactions),
+        }  # fmt: skip
         for m in result.mentions:
             yield {
-                "kind": "mention",
-                "doc_id": m.doc_id,
-                "chunk_id": m.chunk_id,
-                "key": m.key,
-                "surface": m.surface,
-                "type": str(m.type),
-                "extractor": m.extractor,
-                "confidence": m.confidence,
-                "canonical": m.canonical,
-            }
+                "kind": "mention", "doc_id": m.doc_id, "chunk_id": m.chunk_id, "key": m.key,
+                "surface": m.surface, "type": str(m.type), "extractor": m.extractor,
+                "confidence": m.confidence, "canonical": m.canonical,
+            }  # fmt: skip
         for r in result.relations:
             yield {
-                "kind": "relation",
-                "doc_id": r.doc_id,
-                "source_key": r.source_key,
-                "target_key": r.target_key,
-                "type": str(r.type),
-                "confidence": r.confidence,
-            }
+                "kind": "relation", "doc_id": r.doc_id, "source_key": r.source_key,
+                "target_key": r.target_key, "type": str(r.type), "confidence": r.confidence,
+            }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

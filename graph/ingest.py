@@ -17,15 +17,17 @@ import multiprocessing
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
 from extract import clean
 from extract.extractor import Extractor, ExtractorConfig
-from extract.load import SkipFile, discover, load_file
+from extract.load import Found, SkipFile, discover, load_file
 from extract.pipeline import (
     Extracted,
     ParsedDocument,
@@ -43,6 +45,8 @@ from graph.store import Store, open_store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+T = TypeVar("T")
+R = TypeVar("R")
 EXTRACT_BATCH = 32
 
 
@@ -111,22 +115,17 @@ def ingest_paths(
     for path, reason in problems:
         (report.failed if reason == "no such file or folder" else report.skipped).append((path, reason))
     with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
-        known = store.document_hashes()
-        max_bytes = int(settings.max_file_mb * 1024 * 1024)
+        state = {"known": store.document_hashes(), "max_bytes": int(settings.max_file_mb * 1024 * 1024)}
         todo: list[ParsedDocument] = []
         bar = _bar(len(found), "reading", progress)
-        for i, f in enumerate(found):
-            try:
-                loaded = load_file(f, max_bytes)
-                if known.get(document_id(f.real)) == loaded.raw_hash:
-                    report.unchanged += 1
-                else:
-                    todo.append(parse_loaded(loaded, f))
-            except SkipFile as exc:
-                report.skipped.append((f.given, str(exc)))
-            except Exception as exc:  # one bad file never stops the run
-                log.debug("failed to read %s", f.given, exc_info=True)
-                report.failed.append((f.given, f"{type(exc).__name__}: {exc}"))
+        results = _in_pool(_read, found, _workers(settings, len(found), model=False), state, chunksize=8)
+        for i, (f, (outcome, value)) in enumerate(zip(found, results, strict=True)):
+            if outcome == "unchanged":
+                report.unchanged += 1
+            elif isinstance(value, ParsedDocument):
+                todo.append(value)
+            else:
+                (report.skipped if outcome == "skipped" else report.failed).append((f.given, str(value)))
             bar.update()
             _notify(progress, i + 1, len(found), "reading")
         bar.close()
@@ -192,30 +191,32 @@ def _rebuild(
     Returns the ids of documents that failed (their previous extraction is kept and
     their hash cleared, so the next ingest retries them).
     """
-    sizes = store.group_sizes()
-    work: list[tuple[str, str, str, list[tuple[int, str]]]] = []  # doc id, body, signature, sections
+    work: list[tuple[str, str, str, Sections]] = []  # doc id, body, signature, sections
     for group in sorted(groups):
         members = store.documents_in_group(group)
-        doc_blocks = {doc_id: store.blocks(doc_id) for doc_id, _ in members}
-        counts = store.block_doc_counts(group, (h for bl in doc_blocks.values() for _, h in bl))
+        doc_hashes = store.group_block_hashes(group)
+        counts = Counter(h for hashes in doc_hashes.values() for h in set(hashes))
         boiler = clean.boilerplate_hashes(
-            counts, sizes.get(group, 0), settings.boilerplate_min_docs, settings.boilerplate_min_share
+            counts, len(members), settings.boilerplate_min_docs, settings.boilerplate_min_share
         )
         for doc_id, old_sig in members:
-            pairs = doc_blocks[doc_id]
-            hashes = [h for _, h in pairs]
+            hashes = doc_hashes.get(doc_id, [])
             mine = sorted(boiler.intersection(hashes))
             sig = hashlib.sha1(json.dumps(mine).encode()).hexdigest()[:16]
             if doc_id in changed or sig != old_sig:
-                body, sections = clean.assemble([b for b, _ in pairs], hashes, boiler)
+                blocks = [b for b, _ in store.blocks(doc_id)]
+                body, sections = clean.assemble(blocks, hashes, boiler)
                 work.append((doc_id, body, sig, sections))
     report.reprocessed = sum(1 for w in work if w[0] not in changed)
     failed: set[str] = set()
     bar = _bar(len(work), "extracting", progress)
     done = 0
     batches = [work[i : i + EXTRACT_BATCH] for i in range(0, len(work), EXTRACT_BATCH)]
+    # Pool.imap consumes its input from a feeder thread: build payloads from memory only, never
+    # from the store connection the main thread is writing through.
+    meta = {d["id"]: d for d in store.documents()}
     payloads = (
-        [(_document(store, doc_id, body), sections) for doc_id, body, _, sections in b] for b in batches
+        [(_document(meta[doc_id], body), sections) for doc_id, body, _, sections in b] for b in batches
     )
     for batch, results in zip(batches, _extract_all(payloads, extractor, settings, len(work)), strict=True):
         for (doc_id, body, sig, _), (doc, chunks, result) in zip(batch, results, strict=True):
@@ -233,11 +234,9 @@ def _rebuild(
     return failed
 
 
-def _document(store: Store, doc_id: str, body: str) -> Document:
-    row = store.document(doc_id)
-    assert row is not None
+def _document(row: dict[str, Any], body: str) -> Document:
     return Document(
-        id=doc_id,
+        id=row["id"],
         path=row["path"],
         group=row["group"],
         title=row["title"],
@@ -248,42 +247,68 @@ def _document(store: Store, doc_id: str, body: str) -> Document:
     )
 
 
-Payload = list[tuple[Document, Sections]]
-
-# Set in the parent just before the pool forks, so workers inherit the loaded lexicon for free.
-_WORKER_STATE: tuple[Extractor, int, int] | None = None
-
-
-def _work(payload: Payload) -> list[Extracted]:
-    """Chunk and extract one batch of documents (runs in a worker process, or inline)."""
-    assert _WORKER_STATE is not None
-    extractor, size, overlap = _WORKER_STATE
-    return extract_documents(payload, extractor, size, overlap)
+# Set in the parent just before a pool forks, so workers inherit it (the loaded lexicon, the known
+# hashes) for free instead of receiving it pickled.
+_STATE: dict[str, Any] = {}
 
 
-def _workers(settings: Settings, n_docs: int) -> int:
-    """Processes for extraction: all cores for the rule path; one when a neural model is loaded
-    (each worker would hold its own copy) or when the job is too small to pay for the start-up."""
-    if settings.ckip or n_docs < 4 * EXTRACT_BATCH or sys.platform != "linux":
+def _in_pool(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, state: dict[str, Any], chunksize: int = 1
+) -> Iterator[R]:
+    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one)."""
+    global _STATE
+    _STATE = state
+    try:
+        if workers <= 1:
+            yield from map(fn, items)
+            return
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(fn, items, chunksize=chunksize)
+    finally:
+        _STATE = {}
+
+
+def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
+    """Processes to use: all cores for the rule path; one when a neural model is loaded (each worker
+    would hold its own copy) or when the job is too small to pay for starting them."""
+    if (model and settings.ckip) or n_docs < 4 * EXTRACT_BATCH or sys.platform != "linux":
         return 1
     return settings.workers or os.cpu_count() or 1
 
 
-def _extract_all(
-    payloads: Iterable[Payload], extractor: Extractor, settings: Settings, n_docs: int
-) -> Iterator[list[Extracted]]:
-    """Results in input order, batch by batch; the parent keeps the only store connection."""
-    global _WORKER_STATE
-    _WORKER_STATE = (extractor, settings.chunk_size, settings.chunk_overlap_sentences)
+def _read(found: Found) -> tuple[str, ParsedDocument | str | None]:
+    """Load, compare with the stored hash, and parse only what changed; never raises."""
     try:
-        workers = _workers(settings, n_docs)
-        if workers <= 1:
-            yield from map(_work, payloads)
-            return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_work, payloads)
-    finally:
-        _WORKER_STATE = None
+        loaded = load_file(found, _STATE["max_bytes"])
+        if _STATE["known"].get(document_id(found.real)) == loaded.raw_hash:
+            return "unchanged", None
+        return "parsed", parse_loaded(loaded, found)
+    except SkipFile as exc:
+        return "skipped", str(exc)
+    except Exception as exc:  # one bad file never stops the run
+        log.debug("failed to read %s", found.given, exc_info=True)
+        return "failed", f"{type(exc).__name__}: {exc}"
+
+
+def _work(payload: list[tuple[Document, Sections]]) -> list[Extracted]:
+    """Chunk and extract one batch of documents; errors travel back as plain RuntimeErrors."""
+    out = extract_documents(payload, _STATE["extractor"], _STATE["chunk_size"], _STATE["overlap"])
+    return [
+        (doc, chunks, RuntimeError(f"{type(r).__name__}: {r}") if isinstance(r, Exception) else r)
+        for doc, chunks, r in out
+    ]
+
+
+def _extract_all(
+    payloads: Iterable[list[tuple[Document, Sections]]], extractor: Extractor, settings: Settings, n_docs: int
+) -> Iterator[list[Extracted]]:
+    """Extraction results in input order, batch by batch; the parent keeps the only store connection."""
+    state = {
+        "extractor": extractor,
+        "chunk_size": settings.chunk_size,
+        "overlap": settings.chunk_overlap_sentences,
+    }
+    return _in_pool(_work, payloads, _workers(settings, n_docs, model=True), state)
 
 
 def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS documents (
     encoding TEXT NOT NULL, size_bytes INTEGER NOT NULL, raw_hash TEXT NOT NULL,
     body TEXT NOT NULL, boilerplate_sig TEXT NOT NULL DEFAULT '', ingested_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp);
 CREATE TABLE IF NOT EXISTS blocks (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL,
     text TEXT NOT NULL, heading TEXT NOT NULL, PRIMARY KEY (doc_id, idx)
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS relations (
 );
 CREATE INDEX IF NOT EXISTS relations_source ON relations(source);
 CREATE INDEX IF NOT EXISTS relations_target ON relations(target);
+CREATE INDEX IF NOT EXISTS relations_pair ON relations(source, target, type);
 CREATE TABLE IF NOT EXISTS evidence (
     relation_id TEXT NOT NULL, doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, text TEXT NOT NULL,
     extractor TEXT NOT NULL, confidence REAL NOT NULL
@@ -343,24 +345,17 @@ class Store:
 
     # -- boilerplate statistics ------------------------------------------------------------------
 
-    def block_doc_counts(self, group: str, hashes: Iterable[str]) -> dict[str, int]:
-        """For each block hash, in how many documents of ``group`` it appears."""
-        hashes = list(set(hashes))
-        out: dict[str, int] = {}
-        for i in range(0, len(hashes), 500):
-            part = hashes[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.conn.execute(
-                f"SELECT b.hash, COUNT(DISTINCT b.doc_id) FROM blocks b JOIN documents d"
-                f" ON d.id=b.doc_id WHERE d.grp=? AND b.hash IN ({marks}) GROUP BY b.hash",
-                (group, *part),
-            )
-            out.update({r[0]: r[1] for r in rows})
+    def group_block_hashes(self, group: str) -> dict[str, list[str]]:
+        """doc id → its block hashes in order, for every document of ``group``."""
+        out: dict[str, list[str]] = {}
+        rows = self.conn.execute(
+            "SELECT b.doc_id, b.hash FROM documents d JOIN blocks b ON b.doc_id = d.id"
+            " WHERE d.grp = ? ORDER BY b.doc_id, b.idx",
+            (group,),
+        )
+        for doc_id, h in rows:
+            out.setdefault(doc_id, []).append(h)
         return out
-
-    def group_sizes(self) -> dict[str, int]:
-        rows = self.conn.execute("SELECT grp, COUNT(*) FROM documents GROUP BY grp")
-        return {r[0]: r[1] for r in rows}
 
     def documents_in_group(self, group: str) -> list[tuple[str, str]]:
         """(doc id, boilerplate signature) of every document in ``group``."""
@@ -427,12 +422,19 @@ class Store:
             " FROM rel_candidates r JOIN entity_keys s ON s.key = r.source_key"
             " JOIN entity_keys t ON t.key = r.target_key WHERE s.entity_id != t.entity_id"
         )
-        # A co-occurrence edge adds nothing where a typed relation already links the pair.
+        # A co-occurrence edge adds nothing where a typed relation already links the pair. The typed
+        # pairs go into an indexed table (both directions) so this is one probe per row, not a scan.
+        self.conn.execute("DROP TABLE IF EXISTS temp.typed")
         self.conn.execute(
-            "DELETE FROM temp.rc WHERE type='RELATED_TO' AND EXISTS (SELECT 1 FROM temp.rc x"
-            " WHERE x.type != 'RELATED_TO' AND ((x.src=rc.src AND x.tgt=rc.tgt)"
-            " OR (x.src=rc.tgt AND x.tgt=rc.src)))"
+            "CREATE TEMP TABLE typed AS SELECT src AS a, tgt AS b FROM temp.rc WHERE type != 'RELATED_TO'"
+            " UNION SELECT tgt, src FROM temp.rc WHERE type != 'RELATED_TO'"
         )
+        self.conn.execute("CREATE UNIQUE INDEX temp.typed_ab ON typed(a, b)")
+        self.conn.execute(
+            "DELETE FROM temp.rc WHERE type='RELATED_TO'"
+            " AND EXISTS (SELECT 1 FROM temp.typed x WHERE x.a = rc.src AND x.b = rc.tgt)"
+        )
+        self.conn.execute("DROP TABLE temp.typed")
         rows = self.conn.execute(
             "SELECT src, tgt, type, SUM(weight), MAX(confidence), GROUP_CONCAT(DISTINCT extractor)"
             " FROM temp.rc GROUP BY src, tgt, type"

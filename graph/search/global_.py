@@ -184,8 +184,8 @@ def _best_chunk(index: SearchIndex, cols: list[int], rel: np.ndarray, used: set[
     per_doc = np.bincount(docs, weights=score)
     order = np.flatnonzero(per_doc > 0)
     order = order[np.lexsort((order, -per_doc[order]))]
-    fresh = [int(d) for d in order if int(d) not in used]
-    doc = fresh[0] if fresh and per_doc[fresh[0]] >= 0.3 * per_doc[order[0]] else int(order[0])
+    fresh = next((int(d) for d in order.tolist() if d not in used), None)
+    doc = fresh if fresh is not None and per_doc[fresh] >= 0.3 * per_doc[order[0]] else int(order[0])
     in_doc = docs == doc
     return int(cand[in_doc][np.argmax(score[in_doc])])
 
