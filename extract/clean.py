@@ -31,6 +31,8 @@ from extract.records import Block
 log = logging.getLogger(__name__)
 
 MIN_BOILERPLATE_CHARS = 8
+# libyaml's safe loader when available: an order of magnitude faster on front matter.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _WS = re.compile(r"\s+")
@@ -60,7 +62,7 @@ def parse(text: str, fmt: str) -> Parsed:
     m = _FRONT_MATTER.match(text)
     if m:
         try:
-            loaded = yaml.safe_load(m.group(1))
+            loaded = yaml.load(m.group(1), Loader=_YAML_LOADER)
             meta = loaded if isinstance(loaded, dict) else {}
         except yaml.YAMLError as exc:
             log.warning("front matter is not valid YAML, ignored: %s", str(exc).splitlines()[0])
