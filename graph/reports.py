@@ -11,6 +11,7 @@ members, relations and evidence did not change is never sent to the model again.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import re
@@ -144,8 +145,8 @@ def extractive_report(
             "title": doc_info.get(d, ("", ""))[1],
             "entities": n,
         }
-        for d, n in sorted(doc_counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    ][:MAX_DOCUMENTS]
+        for d, n in heapq.nsmallest(MAX_DOCUMENTS, doc_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
     top_names = [zh_tw(e.name) for e in ranked[:3]]
     title = _join_names(top_names) if top_names else "（空社群）"

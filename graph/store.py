@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS entities (
     doc_count INTEGER NOT NULL, variant_of TEXT NOT NULL, merges TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS entity_keys (key TEXT PRIMARY KEY, entity_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entity_docs (
+    entity_id TEXT NOT NULL, doc_id TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (entity_id, doc_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entity_keys_entity ON entity_keys(entity_id);
 CREATE TABLE IF NOT EXISTS relations (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL,
@@ -379,7 +382,7 @@ class Store:
 
     def replace_graph(self, entities: Sequence[Entity], key_to_entity: dict[str, str]) -> None:
         """Write resolved entities, then derive counts and relations from the per-document tables."""
-        for table in ("entities", "entity_keys", "relations", "evidence"):
+        for table in ("entities", "entity_keys", "entity_docs", "relations", "evidence"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.executemany(
             "INSERT INTO entity_keys(key, entity_id) VALUES (?, ?)", list(key_to_entity.items())
@@ -401,11 +404,15 @@ class Store:
                 for e in entities
             ],
         )
+        # Which documents mention which entity, computed once here rather than on every read.
+        self.conn.execute(
+            "INSERT INTO entity_docs(entity_id, doc_id, mentions) SELECT ek.entity_id, m.doc_id, COUNT(*)"
+            " FROM mentions m JOIN entity_keys ek ON ek.key = m.key GROUP BY ek.entity_id, m.doc_id"
+        )
         self.conn.execute(
             "UPDATE entities SET mention_count = c.n, doc_count = c.d FROM ("
-            " SELECT ek.entity_id AS id, COUNT(*) AS n, COUNT(DISTINCT m.doc_id) AS d"
-            " FROM mentions m JOIN entity_keys ek ON ek.key = m.key GROUP BY ek.entity_id) AS c"
-            " WHERE entities.id = c.id"
+            " SELECT entity_id AS id, SUM(mentions) AS n, COUNT(*) AS d FROM entity_docs"
+            " GROUP BY entity_id) AS c WHERE entities.id = c.id"
         )
         self._derive_relations()
 
@@ -477,11 +484,11 @@ class Store:
         return _entity(row, tuple(self.entity_doc_ids(entity_id).get(entity_id, ())))
 
     def entity_doc_ids(self, entity_id: str | None = None) -> dict[str, tuple[str, ...]]:
-        sql = "SELECT DISTINCT ek.entity_id, m.doc_id FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
+        sql = "SELECT entity_id, doc_id FROM entity_docs"
         rows = (
-            self.conn.execute(sql + " WHERE ek.entity_id=? ORDER BY m.doc_id", (entity_id,))
+            self.conn.execute(sql + " WHERE entity_id=? ORDER BY doc_id", (entity_id,))
             if entity_id
-            else self.conn.execute(sql + " ORDER BY m.doc_id")
+            else self.conn.execute(sql + " ORDER BY entity_id, doc_id")
         )
         out: dict[str, list[str]] = {}
         for eid, did in rows:
