@@ -50,9 +50,10 @@ STAGES = (
     "communities",
     "other",
 )  # fmt: skip
-# "extract" is time in graph.ingest's extraction loop not covered by a finer timer: with
-# extraction workers (settings.workers != 1) it is the parent's wait for them, while the finer
-# stages (chunk, ner, relations) run in the workers unseen; use --workers 1 for stage shares.
+# "extract" is time in graph.ingest's extraction loop not covered by a finer timer, "load" the
+# same for reading+parsing: with worker processes (settings.workers != 1, >= 128 documents) they
+# are the parent's wait for the pool, while the finer stages (load_file, parse, chunk, ner,
+# relations) run in the workers unseen; use --workers 1 for stage shares.
 
 
 # -- stage timers --------------------------------------------------------------------------------
@@ -86,13 +87,18 @@ class StageTimer:
     def patch(self, owner: Any, attr: str, name: str) -> None:
         setattr(owner, attr, self.wrap(name, getattr(owner, attr)))
 
-    def patch_generator(self, owner: Any, attr: str, name: str) -> None:
-        """Time each step of a generator function: with extraction workers, this is the parent's wait."""
+    def patch_generator(self, owner: Any, attr: str, name: str | Callable[..., str]) -> None:
+        """Time each step of a generator function: with worker processes, this is the parent's wait.
+
+        ``name`` may be a function of the call's arguments, for a generator that serves several stages.
+        """
         fn = getattr(owner, attr)
-        step = self.wrap(name, next)
+        steps: dict[str, Callable[..., Any]] = {}
 
         @functools.wraps(fn)
         def timed_gen(*args: Any, **kwargs: Any) -> Any:
+            label = name(*args, **kwargs) if callable(name) else name
+            step = steps.setdefault(label, self.wrap(label, next))
             it = fn(*args, **kwargs)
             while True:
                 try:
@@ -155,7 +161,14 @@ def instrument(timer: StageTimer) -> None:
     patch("graph.communities", "apply_llm_writer", "communities.reports_cache")
     import graph.ingest as gi
 
-    if hasattr(gi, "_extract_all"):  # parallel extraction: worker time is only visible as the wait
+    # graph.ingest runs reading+parsing (_read) and chunking+extraction (_work) through _in_pool:
+    # with worker processes their time is only visible as the parent's wait for each result.
+    pool_stage = {"_read": "load.pool", "_work": "extract.workers"}
+    if hasattr(gi, "_in_pool"):
+        timer.patch_generator(
+            gi, "_in_pool", lambda fn, *_a, **_k: pool_stage.get(getattr(fn, "__name__", ""), "extract.pool")
+        )
+    elif hasattr(gi, "_extract_all"):  # older graph.ingest: extraction workers only
         timer.patch_generator(gi, "_extract_all", "extract.workers")
 
 
