@@ -26,7 +26,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 if [ $ALL = 1 ]; then
-  [ -x scripts/browser-deps.sh ] && scripts/browser-deps.sh
-  [ -x scripts/neo4j.sh ] && scripts/neo4j.sh install
+  scripts/browser-deps.sh   # Debian chromium + CJK fonts (apt-get), skipped when present
+  scripts/neo4j.sh install  # Neo4j 5.26 jars from Maven Central, cached in ~/.cache/zhkg
 fi
 exit 0
