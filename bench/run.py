@@ -420,6 +420,7 @@ def run_child(cmd: str, extra: Sequence[str], nice: int = 0, timeout: float | No
     # ru_maxrss is in KiB on Linux; `nice` execs the child, so this is the child itself.
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
     result["process_wall_s"] = round(wall, 3)
+    result["taken"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # steps of one file may differ
     return result
 
 
@@ -513,6 +514,7 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     name = OUT_DIR / f"suite-{args.docs}{'-' + args.tag if args.tag else ''}.json"
     previous = json.loads(name.read_text(encoding="utf-8")) if name.exists() else {}
+    previous.pop("proposed_fixes", None)  # from an older harness; those fixes are in the product now
     merged = previous | result  # a partial re-run (--steps) keeps the other steps' figures
     name.write_text(json.dumps(merged, ensure_ascii=False, indent=2), encoding="utf-8")
     print_suite(merged)

@@ -66,8 +66,8 @@ RULES: tuple[_Rule, ...] = (
 _MARKER = re.compile(r"\[REDACTED:[a-z_]+\]")
 # Every rule needs one of these fragments; most documents contain none, and one scan tells.
 _TRIGGER = re.compile(
-    r"PRIVATE KEY|eyJ|hf_|sk-|gh[pousr]_|github_pat_|AKIA|ASIA|xox|AIza|://|(?i:aws_secret|api.?key|secret"
-    r"|token|passw)"
+    r"PRIVATE KEY|eyJ|hf_|sk-|gh[pousr]_|github_pat_|AKIA|ASIA|xox|AIza|://"
+    r"|(?i:(?:api[_\-]?key|secret|token|passw(?:or)?d)[\w\-]*[\"']?\s*[:=])"
 )
 
 

@@ -145,6 +145,10 @@ class Store:
         if not readonly:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # A big ingest writes one transaction through several indexes: the default 2 MB page
+            # cache makes SQLite evict and re-read index pages constantly.
+            self.conn.execute("PRAGMA cache_size=-262144")  # 256 MB
+            self.conn.execute("PRAGMA temp_store=MEMORY")
             self._migrate()
         else:
             self._check_version()
