@@ -1,9 +1,14 @@
 """Mirror a workspace into Neo4j: batched, idempotent, removals included.
 
 The workspace is the source of truth and is only read. A sync computes the
-wanted graph from the store, deletes what Neo4j has that the workspace no longer
-has (by id), then ``UNWIND $rows AS row MERGE ...`` in batches. Running it twice
-therefore changes no counts, and a sync after Neo4j was down catches up fully.
+wanted graph from the store, reads what Neo4j holds (ids and content hashes ``h``,
+one query per label or relationship type), deletes what the workspace no longer
+has (by id), then writes only the rows that are missing or whose hash differs with
+``UNWIND $rows AS row MERGE ...`` in batches. A chunk's MENTIONS are written with the
+chunk: ``CREATE`` when the chunk is new (chunk ids are content hashes), otherwise
+updated as a unit when the chunk's mention hash ``mh`` differs. Running it twice
+therefore changes no counts and the second run writes nothing, and a sync after
+Neo4j was down catches up fully.
 
 Graph model::
 
@@ -17,12 +22,13 @@ queries work on Community servers without the GDS plugin.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,13 +283,18 @@ def wanted_graph(store: Store) -> WantedGraph:
 
 # -- Cypher (labels and types come only from the enums above, never from data) ------------------------
 
-_MERGE_NODE = "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
+# Every node and entity relationship carries ``h``, a hash of what zhkg wrote into it, so a sync
+# reads (id, h) once per label/type and writes only rows that are missing or differ. A chunk also
+# carries ``mh``, the hash of its MENTIONS (entity id and count, sorted): its mentions are rewritten
+# as a unit when that differs.
+_MERGE_NODE = "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props, n.h = row.h"
 _MERGE_ENTITY = (
-    "UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n += row.props {remove} SET n:{label}"
+    "UNWIND $rows AS row MERGE (n:Entity {{id: row.id}}) SET n += row.props, n.h = row.h"
+    " {remove} SET n:{label}"
 )
 _MERGE_RELATION = (
     "UNWIND $rows AS row MATCH (s:Entity {{id: row.source}}) MATCH (t:Entity {{id: row.target}})"
-    " MERGE (s)-[r:{type} {{id: row.id}}]->(t) SET r += row.props"
+    " MERGE (s)-[r:{type} {{id: row.id}}]->(t) SET r += row.props, r.h = row.h"
 )
 _MERGE_PAIR = {
     "HAS_CHUNK": "UNWIND $rows AS row MATCH (a:Document {id: row[0]}) MATCH (b:Chunk {id: row[1]})"
@@ -293,9 +304,19 @@ _MERGE_PAIR = {
     "PARENT": "UNWIND $rows AS row MATCH (a:Community {id: row[0]}) MATCH (b:Community {id: row[1]})"
     " MERGE (a)-[:PARENT]->(b)",
 }
-_MERGE_MENTIONS = (
-    "UNWIND $rows AS row MATCH (c:Chunk {id: row.chunk}) MATCH (e:Entity {id: row.entity})"
-    " MERGE (c)-[m:MENTIONS]->(e) SET m.count = row.count"
+# A chunk that was not in Neo4j before this sync has no MENTIONS yet: plain CREATE, no MERGE check.
+_CREATE_MENTIONS = (
+    "UNWIND $rows AS row MATCH (c:Chunk {id: row.id}) SET c.mh = row.mh"
+    " WITH c, row UNWIND row.m AS m MATCH (e:Entity {id: m[0]}) CREATE (c)-[:MENTIONS {count: m[1]}]->(e)"
+)
+# A chunk already in Neo4j whose mentions changed: drop the edges to entities it no longer
+# mentions, merge the wanted ones.
+_UPDATE_MENTIONS = (
+    "UNWIND $rows AS row MATCH (c:Chunk {id: row.id}) SET c.mh = row.mh"
+    " WITH c, row, [m IN row.m | m[0]] AS ids"
+    " CALL (c, ids) { MATCH (c)-[old:MENTIONS]->(e) WHERE NOT e.id IN ids DELETE old }"
+    " CALL (c, row) { UNWIND row.m AS m MATCH (e:Entity {id: m[0]})"
+    " MERGE (c)-[r:MENTIONS]->(e) SET r.count = m[1] }"
 )
 _PAIR_ENDS = {
     "HAS_CHUNK": ("Document", "Chunk"),
@@ -303,6 +324,12 @@ _PAIR_ENDS = {
     "IN_COMMUNITY": ("Entity", "Community"),
     "PARENT": ("Community", "Community"),
 }
+
+
+def row_hash(*parts: Any) -> str:
+    """Stable short hash of JSON-able values (what a node or relationship should hold)."""
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _existing_pairs(driver: neo4j.Driver, db: str, rel: str) -> set[Pair]:
@@ -318,9 +345,24 @@ def _delete_pairs_query(rel: str) -> str:
     return f"UNWIND $rows AS row MATCH (:{a} {{id: row[0]}})-[r:{rel}]->(:{b} {{id: row[1]}}) DELETE r"
 
 
-def _batches(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
+def _batches(
+    rows: Sequence[Any], size: int, weight: Callable[[Any], int] | None = None
+) -> Iterable[list[Any]]:
+    """Consecutive slices of ``rows`` holding about ``size`` units (rows, or ``weight(row)`` each)."""
+    if weight is None:
+        for i in range(0, len(rows), size):
+            yield list(rows[i : i + size])
+        return
+    part: list[Any] = []
+    units = 0
+    for row in rows:
+        part.append(row)
+        units += max(1, weight(row))
+        if units >= size:
+            yield part
+            part, units = [], 0
+    if part:
+        yield part
 
 
 class _Writer:
@@ -333,26 +375,41 @@ class _Writer:
         self.bar = bar
         self.report = report
 
-    def _run(self, query: str, rows: Sequence[Any]) -> Iterable[tuple[Any, int]]:
-        for part in _batches(rows, self.batch):
-            payload = list(part)
+    def _run(
+        self,
+        query: str,
+        rows: Sequence[Any],
+        weight: Callable[[Any], int] | None = None,
+        scale: int = 1,
+    ) -> Iterable[tuple[Any, list[Any]]]:
+        if not rows:
+            return
+        with self.driver.session(database=self.db) as session:  # one session, many transactions
+            for payload in _batches(rows, self.batch * scale, weight):
 
-            def work(tx: neo4j.ManagedTransaction, p: list[Any] = payload) -> Any:
-                return tx.run(query, rows=p).consume().counters
+                def work(tx: neo4j.ManagedTransaction, p: list[Any] = payload) -> Any:
+                    return tx.run(query, rows=p).consume().counters
 
-            with self.driver.session(database=self.db) as session:
                 counters = with_retries(lambda: session.execute_write(work))
-            yield counters, len(payload)
-            self.bar.update(len(payload))
+                yield counters, payload
+                self.bar.update(sum(max(1, weight(r)) for r in payload) if weight else len(payload))
 
     def remove(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
         for c, _ in self._run(query, rows):
             _add(self.report.removed, key, c.nodes_deleted if nodes else c.relationships_deleted)
 
     def upsert(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
-        for c, n in self._run(query, rows):
-            _add(self.report.written, key, n)
+        for c, p in self._run(query, rows):
+            _add(self.report.written, key, len(p))
             _add(self.report.created, key, c.nodes_created if nodes else c.relationships_created)
+
+    def mentions(self, query: str, rows: Sequence[Row]) -> None:
+        """Per-chunk MENTIONS rows ``{id, mh, m: [[entity, count], ...]}``, batched by mention count."""
+        # MENTIONS rows are tiny (two ids and a count): four times the usual batch per transaction.
+        for c, p in self._run(query, rows, weight=lambda r: len(r["m"]), scale=4):
+            _add(self.report.written, "MENTIONS", sum(len(r["m"]) for r in p))
+            _add(self.report.created, "MENTIONS", c.relationships_created)
+            _add(self.report.removed, "MENTIONS", c.relationships_deleted)
 
 
 def _add(d: dict[str, int], key: str, n: int) -> None:
@@ -360,19 +417,39 @@ def _add(d: dict[str, int], key: str, n: int) -> None:
         d[key] = d.get(key, 0) + n
 
 
+def _chunk_mentions(wanted: WantedGraph) -> list[Row]:
+    """Wanted MENTIONS grouped per chunk (every chunk, also those that mention nothing), hashed."""
+    per: dict[str, list[list[Any]]] = {c["id"]: [] for c in wanted.chunks}
+    for m in wanted.mentions:
+        per[m["chunk"]].append([m["entity"], m["count"]])
+    out = []
+    for cid, ms in per.items():
+        ms.sort()
+        out.append({"id": cid, "mh": row_hash(ms), "m": ms})
+    return out
+
+
 def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> SyncReport:
     """Make Neo4j mirror ``store``; raises :class:`Neo4jUnavailable` when the server cannot be used.
 
-    The store is only read, so a failure part-way leaves the workspace intact
-    and the next sync completes the mirror.
+    Only rows that are missing in Neo4j or whose content hash differs are written, so a
+    sync with nothing changed only reads. The store is only read, so a failure part-way
+    leaves the workspace intact and the next sync completes the mirror.
     """
     t0 = time.perf_counter()
     wanted = wanted_graph(store)
+    for row in wanted.documents + wanted.chunks + wanted.communities:
+        row["h"] = row_hash(row["props"])
+    for row in wanted.entities:
+        row["h"] = row_hash(row["label"], row["props"])
+    for row in wanted.relations:
+        row["h"] = row_hash(row["source"], row["target"], row["props"])
+    chunk_mentions = _chunk_mentions(wanted)
     report = SyncReport(uri=settings.neo4j_uri)
     db = settings.neo4j_database
     with connect(settings) as driver:
         ensure_schema(driver, settings)
-        # What to delete: compare ids in Neo4j with the workspace.
+        # What Neo4j holds: (id, hash) per label, compared with the workspace.
         node_sets = {
             "Document": wanted.documents,
             "Community": wanted.communities,
@@ -380,38 +457,54 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
             "Chunk": wanted.chunks,
         }
         stale_nodes: dict[str, list[str]] = {}
+        changed_nodes: dict[str, list[Row]] = {}
+        have_mh: dict[str, str | None] = {}
         for label, rows in node_sets.items():
-            have = {
-                r["id"]
-                for r in driver.execute_query(f"MATCH (n:{label}) RETURN n.id AS id", database_=db).records
-            }
-            stale_nodes[label] = sorted(have - {r["id"] for r in rows})
-        wanted_rel_ids: dict[str, set[str]] = {t: set() for t in (rel_type(x) for x in RelationType)}
+            extra = ", n.mh AS mh" if label == "Chunk" else ""
+            records = driver.execute_query(
+                f"MATCH (n:{label}) RETURN n.id AS id, n.h AS h{extra}", database_=db
+            ).records
+            have = {r["id"]: r["h"] for r in records}
+            if label == "Chunk":
+                have_mh = {r["id"]: r["mh"] for r in records}
+            wanted_ids = {r["id"] for r in rows}
+            stale_nodes[label] = sorted(i for i in have if i not in wanted_ids)
+            changed_nodes[label] = [r for r in rows if have.get(r["id"]) != r["h"]]
+        wanted_rels: dict[str, dict[str, str]] = {t: {} for t in (rel_type(x) for x in RelationType)}
         for r in wanted.relations:
-            wanted_rel_ids[r["type"]].add(r["id"])
+            wanted_rels[r["type"]][r["id"]] = r["h"]
         have_rels = driver.execute_query(
-            "MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS type, r.id AS id", database_=db
+            "MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS type, r.id AS id, r.h AS h", database_=db
         ).records
         stale_rels: dict[str, list[str | None]] = {}
+        have_rel_h: dict[tuple[str, str], str | None] = {}
         for rec in have_rels:
-            if rec["id"] not in wanted_rel_ids.get(rec["type"], set()):
+            if rec["id"] not in wanted_rels.get(rec["type"], {}):
                 stale_rels.setdefault(rec["type"], []).append(rec["id"])
+            else:
+                have_rel_h[(rec["type"], rec["id"])] = rec["h"]
+        changed_rels = [r for r in wanted.relations if have_rel_h.get((r["type"], r["id"])) != r["h"]]
         pair_wanted: dict[str, set[Pair]] = {
             "HAS_CHUNK": set(wanted.has_chunk),
-            "MENTIONS": {(m["chunk"], m["entity"]) for m in wanted.mentions},
             "IN_COMMUNITY": set(wanted.in_community),
             "PARENT": set(wanted.parent),
         }
-        stale_pairs = {
-            rel: sorted(_existing_pairs(driver, db, rel) - want) for rel, want in pair_wanted.items()
-        }
+        pair_have = {rel: _existing_pairs(driver, db, rel) for rel in pair_wanted}
+        stale_pairs = {rel: sorted(pair_have[rel] - want) for rel, want in pair_wanted.items()}
+        missing_pairs = {rel: sorted(want - pair_have[rel]) for rel, want in pair_wanted.items()}
+        # MENTIONS: chunks new to Neo4j get CREATE; known chunks whose mention hash differs are updated.
+        new_chunk_mentions = [c for c in chunk_mentions if c["id"] not in have_mh]
+        changed_chunk_mentions = [
+            c for c in chunk_mentions if c["id"] in have_mh and have_mh[c["id"]] != c["mh"]
+        ]
         total = (
             sum(len(v) for v in stale_nodes.values())
             + sum(len(v) for v in stale_rels.values())
             + sum(len(v) for v in stale_pairs.values())
-            + sum(len(v) for v in node_sets.values())
-            + len(wanted.relations)
-            + sum(len(v) for v in pair_wanted.values())
+            + sum(len(v) for v in changed_nodes.values())
+            + len(changed_rels)
+            + sum(len(v) for v in missing_pairs.values())
+            + sum(max(1, len(c["m"])) for c in new_chunk_mentions + changed_chunk_mentions)
         )
         with tqdm(total=total, unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar:
             w = _Writer(driver, settings, bar, report)
@@ -419,7 +512,7 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
             for rel, pairs in stale_pairs.items():
                 w.remove(_delete_pairs_query(rel), [list(p) for p in pairs], rel, nodes=False)
             for t, ids in stale_rels.items():
-                if t in wanted_rel_ids and all(i is not None for i in ids):
+                if t in wanted_rels and all(i is not None for i in ids):
                     q = f"UNWIND $rows AS id MATCH (:Entity)-[r:{rel_type(t)} {{id: id}}]->(:Entity) DELETE r"
                     w.remove(q, ids, t, nodes=False)
                 else:  # a type zhkg no longer produces, or relationships without an id: not ours to keep
@@ -431,24 +524,25 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
             for label, node_ids in stale_nodes.items():
                 q = f"UNWIND $rows AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n"
                 w.remove(q, node_ids, label, nodes=True)
-            # 2. upserts: nodes, then the relationships between them
+            # 2. upserts of what is missing or changed: nodes, then the relationships between them
             for label in ("Document", "Chunk", "Community"):
-                w.upsert(_MERGE_NODE.format(label=label), node_sets[label], label, nodes=True)
+                w.upsert(_MERGE_NODE.format(label=label), changed_nodes[label], label, nodes=True)
             by_type: dict[str, list[Row]] = {}
-            for e in wanted.entities:
+            for e in changed_nodes["Entity"]:
                 by_type.setdefault(e["label"], []).append(e)
-            for label, rows in by_type.items():
+            for label, rows in sorted(by_type.items()):
                 # A type change must not leave the old type label behind.
                 remove = "REMOVE n:" + ":".join(x for x in TYPE_LABELS if x != label)
                 w.upsert(_MERGE_ENTITY.format(label=label, remove=remove), rows, "Entity", nodes=True)
             rels_by_type: dict[str, list[Row]] = {}
-            for r in wanted.relations:
+            for r in changed_rels:
                 rels_by_type.setdefault(r["type"], []).append(r)
             for t, rows in sorted(rels_by_type.items()):
                 w.upsert(_MERGE_RELATION.format(type=t), rows, t, nodes=False)
             for rel in ("HAS_CHUNK", "IN_COMMUNITY", "PARENT"):
-                w.upsert(_MERGE_PAIR[rel], [list(p) for p in sorted(pair_wanted[rel])], rel, nodes=False)
-            w.upsert(_MERGE_MENTIONS, wanted.mentions, "MENTIONS", nodes=False)
+                w.upsert(_MERGE_PAIR[rel], [list(p) for p in missing_pairs[rel]], rel, nodes=False)
+            w.mentions(_CREATE_MENTIONS, new_chunk_mentions)
+            w.mentions(_UPDATE_MENTIONS, changed_chunk_mentions)
     report.elapsed_s = time.perf_counter() - t0
     log.info(report.summary())
     return report

@@ -3,11 +3,17 @@
 Per-term weights ``idf * tf*(k1+1) / (tf + k1*(1-b+b*len/avglen))`` are computed
 once at build time; scoring ``n`` documents for a query of ``q`` distinct tokens then
 costs a CSC column gather, which keeps latency flat as the corpus grows.
+
+Documents are consumed one at a time (any iterable of token lists works) and only
+their distinct-token counts are kept, in compact typed arrays: a corpus of 100k
+chunks never holds its token lists in memory at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,35 +22,54 @@ from graph.search.tokenize import tokens
 
 
 class BM25:
-    def __init__(self, docs_tokens: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> None:
+    vocab: dict[str, int]
+    n_docs: int
+    weights: sp.csc_matrix
+    idf: np.ndarray
+
+    def __init__(self, docs_tokens: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> None:
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, toks in enumerate(docs_tokens):
-            for tok in toks:
-                j = vocab.setdefault(tok, len(vocab))
-                rows.append(i)
-                cols.append(j)
-        n = len(docs_tokens)
+        cols = array("i")  # token id of every (document, distinct token) pair
+        counts = array("f")  # its term frequency
+        indptr = array("q", [0])
+        lengths = array("f")
+        for toks in docs_tokens:
+            c = Counter(toks)
+            cols.extend([vocab.setdefault(tok, len(vocab)) for tok in c])
+            counts.extend(c.values())
+            indptr.append(len(cols))
+            lengths.append(len(toks))
+        n = len(lengths)
         self.vocab = vocab
         self.n_docs = n
         if n == 0 or not vocab:
             self.weights = sp.csc_matrix((n, max(len(vocab), 1)), dtype=np.float32)
             self.idf = np.zeros(max(len(vocab), 1), dtype=np.float32)
             return
-        tf = sp.coo_matrix(
-            (np.ones(len(rows), dtype=np.float32), (np.asarray(rows), np.asarray(cols))),
-            shape=(n, len(vocab)),
-        ).tocsr()
-        tf.sum_duplicates()
-        lengths = np.asarray([len(t) for t in docs_tokens], dtype=np.float32)
-        avg = float(lengths.mean()) or 1.0
-        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+        ind = np.frombuffer(cols, dtype=np.int32)
+        tf = np.frombuffer(counts, dtype=np.float32)
+        ptr = np.frombuffer(indptr, dtype=np.int64)
+        length = np.frombuffer(lengths, dtype=np.float32)
+        avg = float(length.mean()) or 1.0
+        df = np.bincount(ind, minlength=len(vocab)).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = k1 * (1.0 - b + b * lengths / avg)
-        row_of = np.repeat(np.arange(n), np.diff(tf.indptr))
-        data = tf.data * (k1 + 1.0) / (tf.data + norm[row_of]) * self.idf[tf.indices]
-        self.weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
+        norm = k1 * (1.0 - b + b * length / avg)
+        row_of = np.repeat(np.arange(n), np.diff(ptr))
+        data = tf * (k1 + 1.0) / (tf + norm[row_of]) * self.idf[ind]
+        del row_of
+        self.weights = sp.csr_matrix(
+            (data.astype(np.float32), ind.copy(), ptr.copy()), shape=(n, len(vocab))
+        ).tocsc()
+
+    @classmethod
+    def from_arrays(cls, vocab: dict[str, int], idf: np.ndarray, weights: sp.csc_matrix) -> BM25:
+        """A BM25 from a previously built ``vocab``/``idf``/``weights`` (the on-disk cache)."""
+        self = cls.__new__(cls)
+        self.vocab = vocab
+        self.idf = idf
+        self.weights = weights
+        self.n_docs = int(weights.shape[0])
+        return self
 
     def query_vector(self, query_tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Column ids and multiplicities of the query's known tokens."""

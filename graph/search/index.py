@@ -9,10 +9,17 @@ rowids, so a new ingest or a report refresh is picked up on the next question.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
+import os
+import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,7 +55,6 @@ class SearchIndex:
     chunk_ids: list[str]
     chunk_texts: list[str]
     chunk_doc: np.ndarray  # chunk index → doc index
-    chunk_folded: list[str]
     bm25: BM25
     # entities
     entity_ids: list[str]
@@ -159,6 +165,123 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+# -- the chunk BM25, persisted per workspace generation ------------------------------------------
+#
+# Tokenizing every chunk (NFKC + OpenCC + bigrams) and building the vocabulary is most of a cold
+# build, and depends only on the chunks, titles and sections, which change only with an ingest,
+# which bumps ``generation``. So the built matrix is written to
+# ``<workspace>/cache/search-<generation>.npz`` (tmp file + os.replace, so readers never see half a
+# file) and loaded by the next process. A file that is unreadable, of another format or of another
+# chunk list is ignored and rebuilt; files of older generations are removed when a new one is written.
+
+CACHE_FORMAT = 1
+_K1 = 1.2
+_B = 0.75
+
+
+def cache_dir(store: Store) -> Path:
+    return Path(store.path).parent / "cache"
+
+
+def cache_path(store: Store) -> Path:
+    gen = re.sub(r"[^A-Za-z0-9_.-]", "_", store.meta("generation") or "0")
+    return cache_dir(store) / f"search-{gen}.npz"
+
+
+def _fingerprint(rows: Sequence[Any]) -> str:
+    h = hashlib.sha1()
+    for r in rows:
+        h.update(f"{r[0]}\x1f{r[1]}\x1e".encode())
+    return h.hexdigest()
+
+
+def _chunk_bm25(store: Store, rows: Sequence[Any], titles: dict[str, str]) -> BM25:
+    path = cache_path(store)
+    fp = _fingerprint(rows)
+    bm25 = _load_bm25(path, fp)
+    if bm25 is not None:
+        return bm25
+    # Title and section words help a chunk that never repeats its topic's name.
+    bm25 = BM25(
+        (tokens(fold(r[2]), folded=True) + tokens(f"{titles.get(r[1], '')} {r[3]}") for r in rows),
+        k1=_K1,
+        b=_B,
+    )
+    _save_bm25(path, fp, bm25)
+    return bm25
+
+
+def _load_bm25(path: Path, fingerprint: str) -> BM25 | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+            if (
+                meta.get("format") != CACHE_FORMAT
+                or meta.get("fingerprint") != fingerprint
+                or meta.get("k1") != _K1
+                or meta.get("b") != _B
+            ):
+                log.info("search cache %s is for other chunks; rebuilding", path)
+                return None
+            words = json.loads(bytes(z["vocab"]).decode("utf-8"))
+            shape = tuple(int(x) for x in z["shape"])
+            weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            idf = np.asarray(z["idf"], dtype=np.float32)
+        if not isinstance(words, list) or len(words) != (shape[1] if words else 0) or len(shape) != 2:
+            raise ValueError("vocabulary does not match the matrix")
+        if idf.shape != (shape[1],) or weights.data.dtype != np.float32:
+            raise ValueError("idf does not match the matrix")
+        weights.check_format(full_check=False)
+        vocab = {str(w): i for i, w in enumerate(words)}
+        return BM25.from_arrays(vocab, idf, weights)
+    except Exception as exc:  # any unreadable cache is just rebuilt
+        log.warning("ignoring unreadable search cache %s: %s", path, exc)
+        return None
+
+
+def _save_bm25(path: Path, fingerprint: str, bm25: BM25) -> None:
+    words = [""] * len(bm25.vocab)
+    for w, i in bm25.vocab.items():
+        words[i] = w
+    meta = {"format": CACHE_FORMAT, "fingerprint": fingerprint, "k1": _K1, "b": _B}
+    w = bm25.weights
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+                vocab=np.frombuffer(json.dumps(words, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                shape=np.asarray(w.shape, dtype=np.int64),
+                data=w.data.astype(np.float32, copy=False),
+                indices=w.indices.astype(np.int32, copy=False),
+                indptr=w.indptr,
+                idf=bm25.idf.astype(np.float32, copy=False),
+            )
+        os.replace(tmp, path)
+    except OSError as exc:  # read-only workspace, full disk: the index still works, just uncached
+        log.info("could not write search cache %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return
+    # Files of older generations are dead; a newer one (written by a process that saw a later
+    # ingest) is left alone.
+    mine = _generation_of(path)
+    for old in path.parent.glob("search-*.npz"):
+        gen = _generation_of(old)
+        if old != path and (mine is None or gen is None or gen < mine):
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _generation_of(path: Path) -> int | None:
+    g = path.name.removeprefix("search-").removesuffix(".npz")
+    return int(g) if g.isdigit() else None
+
+
 def build_index(store: Store, sig: tuple[Any, ...] | None = None) -> SearchIndex:
     t0 = time.perf_counter()
     conn = store.conn
@@ -170,14 +293,7 @@ def build_index(store: Store, sig: tuple[Any, ...] | None = None) -> SearchIndex
     chunk_ids = [r[0] for r in rows]
     chunk_texts = [r[2] for r in rows]
     titles = {r[0]: r[2] for r in docs}
-    folded = [fold(t) for t in chunk_texts]
-    # Title and section words help a chunk that never repeats its topic's name.
-    bm25 = BM25(
-        [
-            tokens(f, folded=True) + tokens(f"{titles.get(r[1], '')} {r[3]}")
-            for f, r in zip(folded, rows, strict=True)
-        ]
-    )
+    bm25 = _chunk_bm25(store, rows, titles)
     chunk_doc = np.asarray([doc_pos[r[1]] for r in rows], dtype=np.int64)
 
     ents = conn.execute("SELECT id, name, type, mention_count FROM entities ORDER BY id").fetchall()
@@ -237,7 +353,6 @@ def build_index(store: Store, sig: tuple[Any, ...] | None = None) -> SearchIndex
         chunk_ids=chunk_ids,
         chunk_texts=chunk_texts,
         chunk_doc=chunk_doc,
-        chunk_folded=folded,
         bm25=bm25,
         entity_ids=entity_ids,
         entity_names=[r[1] for r in ents],
@@ -263,6 +378,7 @@ __all__ = [
     "RelationRow",
     "SearchIndex",
     "build_index",
+    "cache_path",
     "clear_cache",
     "get_index",
     "report_text",
