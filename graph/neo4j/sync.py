@@ -441,7 +441,9 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
     for row in wanted.documents + wanted.chunks + wanted.communities:
         row["h"] = row_hash(row["props"])
     for row in wanted.entities:
-        row["h"] = row_hash(row["label"], row["props"])
+        # PageRank differs run to run in the last digits (float summation order): hash it rounded.
+        props = {**row["props"], "pagerank": f"{row['props']['pagerank']:.9g}"}
+        row["h"] = row_hash(row["label"], props)
     for row in wanted.relations:
         row["h"] = row_hash(row["source"], row["target"], row["props"])
     chunk_mentions = _chunk_mentions(wanted)
