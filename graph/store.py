@@ -28,7 +28,6 @@ from extract.records import (
     EntityType,
     Evidence,
     Mention,
-    Redaction,
     Relation,
     RelationCandidate,
     RelationType,
@@ -309,10 +308,6 @@ class Store:
             col = "id" if table == "documents" else "doc_id"
             self.conn.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
 
-    def document_id_for_path(self, path: str) -> str | None:
-        row = self.conn.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
-        return None if row is None else str(row[0])
-
     def documents(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes,"
@@ -342,15 +337,6 @@ class Store:
             'SELECT id, doc_id, idx, text, start, "end", section FROM chunks WHERE id=?', (chunk_id,)
         ).fetchone()
         return None if r is None else Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-
-    def redactions(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT d.path, r.line, r.kind FROM redactions r JOIN documents d ON d.id=r.doc_id"
-            " ORDER BY d.path, r.line"
-        )
-        return [dict(r) for r in rows]
-
-    # -- boilerplate statistics ------------------------------------------------------------------
 
     def group_block_hashes(self, group: str) -> dict[str, list[str]]:
         """doc id → its block hashes in order, for every document of ``group``."""
@@ -480,12 +466,6 @@ class Store:
         rows = self.conn.execute("SELECT * FROM entities ORDER BY mention_count DESC, name")
         docs = self.entity_doc_ids()
         return [_entity(r, docs.get(r["id"], ())) for r in rows]
-
-    def entity(self, entity_id: str) -> Entity | None:
-        row = self.conn.execute("SELECT * FROM entities WHERE id=?", (entity_id,)).fetchone()
-        if row is None:
-            return None
-        return _entity(row, tuple(self.entity_doc_ids(entity_id).get(entity_id, ())))
 
     def entity_doc_ids(self, entity_id: str | None = None) -> dict[str, tuple[str, ...]]:
         sql = "SELECT entity_id, doc_id FROM entity_docs"
@@ -629,4 +609,4 @@ def open_store(workspace: Path, *, create: bool = False, readonly: bool = False)
     return Store(workspace / "zhkg.sqlite", create=create, readonly=readonly)
 
 
-__all__ = ["SYMMETRIC", "Redaction", "Store", "StoreError", "open_store"]
+__all__ = ["SYMMETRIC", "Store", "StoreError", "open_store"]
