@@ -10,6 +10,7 @@ or fails instead of interleaving.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,6 @@ from extract import clean
 from extract.extractor import Extractor, ExtractorConfig
 from extract.load import Found, SkipFile, discover, load_file
 from extract.pipeline import (
-    Extracted,
     ParsedDocument,
     Sections,
     document_id,
@@ -40,7 +40,7 @@ from extract.records import Document
 from extract.resolve import resolve
 from graph.lock import WorkspaceLock
 from graph.settings import Settings
-from graph.store import Store, open_store
+from graph.store import ExtractionRows, Store, extraction_rows, open_store
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ Progress = Callable[[int, int, str], None]
 T = TypeVar("T")
 R = TypeVar("R")
 EXTRACT_BATCH = 32
+EXTRACT_WINDOW = 1024  # documents whose bodies are in memory at once (two windows at most)
 
 
 @dataclass
@@ -115,30 +116,34 @@ def ingest_paths(
     for path, reason in problems:
         (report.failed if reason == "no such file or folder" else report.skipped).append((path, reason))
     with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
-        state = {"known": store.document_hashes(), "max_bytes": int(settings.max_file_mb * 1024 * 1024)}
-        todo: list[ParsedDocument] = []
+        known = store.document_hashes()
+        state = {"known": known, "max_bytes": int(settings.max_file_mb * 1024 * 1024)}
+        todo: list[str] = []  # ids only: a parsed document is stored on arrival, not kept in memory
+        groups: set[str] = set()
         bar = _bar(len(found), "reading", progress)
         results = _in_pool(_read, found, _workers(settings, len(found), model=False), state, chunksize=8)
-        for i, (f, (outcome, value)) in enumerate(zip(found, results, strict=True)):
-            if outcome == "unchanged":
-                report.unchanged += 1
-            elif isinstance(value, ParsedDocument):
-                todo.append(value)
-            else:
-                (report.skipped if outcome == "skipped" else report.failed).append((f.given, str(value)))
-            bar.update()
-            _notify(progress, i + 1, len(found), "reading")
-        bar.close()
-        for p in todo:
-            report.redactions.extend((p.doc.path, r.line, r.kind) for r in p.doc.redactions)
-        if todo:
-            extractor = extractor or Extractor(extractor_config(settings))
-            report.ckip_status = extractor.ckip_status
-            with store.transaction():
-                for p in todo:
-                    store.put_document(p.doc, p.blocks, p.hashes)
-                changed = {p.doc.id for p in todo}
-                groups = {p.doc.group for p in todo}
+        with contextlib.ExitStack() as transaction:  # opened at the first changed file, if any
+            for i, (f, (outcome, value)) in enumerate(zip(found, results, strict=True)):
+                if outcome == "unchanged":
+                    report.unchanged += 1
+                elif isinstance(value, ParsedDocument):
+                    if not todo:
+                        transaction.enter_context(store.transaction())
+                    # Stored as it arrives, while the workers read on. It also clears the document's
+                    # old extraction, so nothing needs deleting when the new one is written.
+                    store.put_document(value.doc, value.blocks, value.hashes, new=value.doc.id not in known)
+                    report.redactions.extend((value.doc.path, r.line, r.kind) for r in value.doc.redactions)
+                    todo.append(value.doc.id)
+                    groups.add(value.doc.group)
+                else:
+                    (report.skipped if outcome == "skipped" else report.failed).append((f.given, str(value)))
+                bar.update()
+                _notify(progress, i + 1, len(found), "reading")
+            bar.close()
+            if todo:
+                extractor = extractor or Extractor(extractor_config(settings))
+                report.ckip_status = extractor.ckip_status
+                changed = set(todo)
                 failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
                 report.ingested = len(todo) - len(failed)
                 _finish(store, settings, extractor, progress)
@@ -188,50 +193,66 @@ def _rebuild(
     """Re-derive body, chunks and extraction for changed documents and for any document
     whose boilerplate set moved because its folder gained or lost documents.
 
-    Returns the ids of documents that failed (their previous extraction is kept and
-    their hash cleared, so the next ingest retries them).
+    ``changed`` documents were just put, which cleared their old extraction. Returns the
+    ids of documents that failed (a reprocessed document keeps its previous extraction;
+    every failed one has its hash cleared, so the next ingest retries it).
     """
-    work: list[tuple[str, str, str, Sections]] = []  # doc id, body, signature, sections
+    plan: list[tuple[str, str, frozenset[str]]] = []  # doc id, boilerplate signature, folder boilerplate
     for group in sorted(groups):
         members = store.documents_in_group(group)
         doc_hashes = store.group_block_hashes(group)
         counts = Counter(h for hashes in doc_hashes.values() for h in set(hashes))
-        boiler = clean.boilerplate_hashes(
-            counts, len(members), settings.boilerplate_min_docs, settings.boilerplate_min_share
+        boiler = frozenset(
+            clean.boilerplate_hashes(
+                counts, len(members), settings.boilerplate_min_docs, settings.boilerplate_min_share
+            )
         )
         for doc_id, old_sig in members:
-            hashes = doc_hashes.get(doc_id, [])
-            mine = sorted(boiler.intersection(hashes))
+            mine = sorted(boiler.intersection(doc_hashes.get(doc_id, [])))
             sig = hashlib.sha1(json.dumps(mine).encode()).hexdigest()[:16]
             if doc_id in changed or sig != old_sig:
-                blocks = [b for b, _ in store.blocks(doc_id)]
-                body, sections = clean.assemble(blocks, hashes, boiler)
-                work.append((doc_id, body, sig, sections))
-    report.reprocessed = sum(1 for w in work if w[0] not in changed)
-    failed: set[str] = set()
-    bar = _bar(len(work), "extracting", progress)
-    done = 0
-    batches = [work[i : i + EXTRACT_BATCH] for i in range(0, len(work), EXTRACT_BATCH)]
-    # Pool.imap consumes its input from a feeder thread: build payloads from memory only, never
-    # from the store connection the main thread is writing through.
+                plan.append((doc_id, sig, boiler))
+    report.reprocessed = sum(1 for doc_id, _, _ in plan if doc_id not in changed)
     meta = {d["id"]: d for d in store.documents()}
-    payloads = (
-        [(_document(meta[doc_id], body), sections) for doc_id, body, _, sections in b] for b in batches
-    )
-    for batch, results in zip(batches, _extract_all(payloads, extractor, settings, len(work)), strict=True):
-        for (doc_id, body, sig, _), (doc, chunks, result) in zip(batch, results, strict=True):
+
+    def windows() -> Iterator[list[_Work]]:
+        # Bodies are assembled a window at a time, in this thread (the only one using the store),
+        # so memory holds a window or two of documents, not the corpus.
+        for i in range(0, len(plan), EXTRACT_WINDOW):
+            window = []
+            for doc_id, sig, boiler in plan[i : i + EXTRACT_WINDOW]:
+                stored = store.blocks(doc_id)
+                body, sections = clean.assemble([b for b, _ in stored], [h for _, h in stored], boiler)
+                window.append(_Work(_document(meta[doc_id], body), sig, sections))
+            yield window
+
+    failed: set[str] = set()
+    bar = _bar(len(plan), "extracting", progress)
+    done = 0
+    for batch, results in _extract_all(windows(), extractor, settings, len(plan)):
+        written: list[tuple[str, ExtractionRows]] = []
+        for w, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
-                failed.add(doc_id)
-                report.failed.append((doc.path, f"extraction failed: {type(result).__name__}: {result}"))
-                store.conn.execute("UPDATE documents SET raw_hash='' WHERE id=?", (doc_id,))
-                continue
-            store.set_body(doc_id, body, sig)
-            store.replace_extraction(doc_id, chunks, result.mentions, result.relations)
+                failed.add(w.doc.id)
+                report.failed.append((w.doc.path, f"extraction failed: {result}"))
+                store.conn.execute("UPDATE documents SET raw_hash='' WHERE id=?", (w.doc.id,))
+            else:
+                written.append((w.doc.id, result))
+        ok = {doc_id for doc_id, _ in written}
+        store.set_bodies((w.doc.id, w.doc.body, w.sig) for w in batch if w.doc.id in ok)
+        store.replace_extractions(written, fresh=changed)
         done += len(batch)
         bar.update(len(batch))
-        _notify(progress, done, len(work), "extracting")
+        _notify(progress, done, len(plan), "extracting")
     bar.close()
     return failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    doc: Document  # with its body
+    sig: str  # boilerplate signature the body was assembled with
+    sections: Sections
 
 
 def _document(row: dict[str, Any], body: str) -> Document:
@@ -290,25 +311,52 @@ def _read(found: Found) -> tuple[str, ParsedDocument | str | None]:
         return "failed", f"{type(exc).__name__}: {exc}"
 
 
-def _work(payload: list[tuple[Document, Sections]]) -> list[Extracted]:
-    """Chunk and extract one batch of documents; errors travel back as plain RuntimeErrors."""
+def _work(payload: list[tuple[Document, Sections]]) -> list[ExtractionRows | RuntimeError]:
+    """Chunk and extract one batch of documents, ready to insert; errors travel back as plain
+    RuntimeErrors (an arbitrary exception may not pickle)."""
     out = extract_documents(payload, _STATE["extractor"], _STATE["chunk_size"], _STATE["overlap"])
     return [
-        (doc, chunks, RuntimeError(f"{type(r).__name__}: {r}") if isinstance(r, Exception) else r)
-        for doc, chunks, r in out
+        RuntimeError(f"{type(r).__name__}: {r}")
+        if isinstance(r, Exception)
+        else extraction_rows(chunks, r.mentions, r.relations)
+        for _, chunks, r in out
     ]
 
 
 def _extract_all(
-    payloads: Iterable[list[tuple[Document, Sections]]], extractor: Extractor, settings: Settings, n_docs: int
-) -> Iterator[list[Extracted]]:
-    """Extraction results in input order, batch by batch; the parent keeps the only store connection."""
-    state = {
+    windows: Iterable[list[_Work]], extractor: Extractor, settings: Settings, n_docs: int
+) -> Iterator[tuple[list[_Work], list[ExtractionRows | RuntimeError]]]:
+    """(batch, its results) in input order; the parent keeps the only store connection.
+
+    The next window is submitted before the current one's results are consumed, so the
+    workers never wait for the parent to assemble bodies.
+    """
+    global _STATE
+    _STATE = {
         "extractor": extractor,
         "chunk_size": settings.chunk_size,
         "overlap": settings.chunk_overlap_sentences,
     }
-    return _in_pool(_work, payloads, _workers(settings, n_docs, model=True), state)
+    workers = _workers(settings, n_docs, model=True)
+    try:
+        with contextlib.ExitStack() as stack:
+            if workers > 1:
+                imap: Callable[..., Iterator[Any]] = stack.enter_context(
+                    multiprocessing.get_context("fork").Pool(workers)
+                ).imap
+            else:
+                imap = map
+            pending: deque[tuple[list[list[_Work]], Iterator[Any]]] = deque()
+            for window in windows:
+                batches = [window[i : i + EXTRACT_BATCH] for i in range(0, len(window), EXTRACT_BATCH)]
+                payloads = [[(w.doc, w.sections) for w in b] for b in batches]
+                pending.append((batches, imap(_work, payloads)))
+                if len(pending) > 1:
+                    yield from zip(*pending.popleft(), strict=True)
+            while pending:
+                yield from zip(*pending.popleft(), strict=True)
+    finally:
+        _STATE = {}
 
 
 def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from extract.records import (
     Block,
@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS blocks (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL,
     text TEXT NOT NULL, heading TEXT NOT NULL, PRIMARY KEY (doc_id, idx)
 );
-CREATE INDEX IF NOT EXISTS blocks_hash ON blocks(hash);
 CREATE TABLE IF NOT EXISTS redactions (doc_id TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS redactions_doc ON redactions(doc_id);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -64,8 +63,6 @@ CREATE TABLE IF NOT EXISTS mentions (
     confidence REAL NOT NULL, canonical TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
-CREATE INDEX IF NOT EXISTS mentions_key ON mentions(key);
-CREATE INDEX IF NOT EXISTS mentions_chunk ON mentions(chunk_id);
 CREATE TABLE IF NOT EXISTS rel_candidates (
     doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, source_key TEXT NOT NULL, target_key TEXT NOT NULL,
     type TEXT NOT NULL, sentence TEXT NOT NULL, extractor TEXT NOT NULL, confidence REAL NOT NULL,
@@ -103,11 +100,65 @@ CREATE TABLE IF NOT EXISTS community_members (
 );
 CREATE INDEX IF NOT EXISTS community_members_entity ON community_members(entity_id);
 CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Indexes of earlier builds that no query used: every mention insert paid for them.
+DROP INDEX IF EXISTS mentions_key;
+DROP INDEX IF EXISTS mentions_chunk;
+DROP INDEX IF EXISTS blocks_hash;
 """
 
 # Relation types whose direction carries no meaning are stored source < target.
 SYMMETRIC = {RelationType.COMPARED_WITH, RelationType.RELATED_TO, RelationType.ALTERNATIVE_TO}
 EVIDENCE_PER_RELATION = 5
+
+
+class ExtractionRows(NamedTuple):
+    """One document's extraction as plain tuples in column order.
+
+    Built where the extraction ran (a worker process): tuples of str/int/float pickle
+    back to the parent and go into ``executemany`` far cheaper than the records do,
+    and the parent's writes are the serial part of an ingest.
+    """
+
+    chunks: list[tuple[Any, ...]]
+    mentions: list[tuple[Any, ...]]
+    candidates: list[tuple[Any, ...]]
+
+
+def extraction_rows(
+    chunks: Iterable[Chunk], mentions: Iterable[Mention], candidates: Iterable[RelationCandidate]
+) -> ExtractionRows:
+    return ExtractionRows(
+        [(c.id, c.doc_id, c.index, c.text, c.start, c.end, c.section) for c in chunks],
+        [
+            (
+                m.doc_id,
+                m.chunk_id,
+                m.start,
+                m.end,
+                m.surface,
+                m.key,
+                str(m.type),
+                m.extractor,
+                m.confidence,
+                m.canonical,
+            )
+            for m in mentions
+        ],
+        [
+            (
+                r.doc_id,
+                r.chunk_id,
+                r.source_key,
+                r.target_key,
+                str(r.type),
+                r.sentence,
+                r.extractor,
+                r.confidence,
+                r.weight,
+            )
+            for r in candidates
+        ],
+    )
 
 
 class StoreError(RuntimeError):
@@ -147,7 +198,10 @@ class Store:
             # A big ingest writes one transaction through several indexes: the default 2 MB page
             # cache makes SQLite evict and re-read index pages constantly.
             self.conn.execute("PRAGMA cache_size=-262144")  # 256 MB
-            self.conn.execute("PRAGMA temp_store=MEMORY")
+            # Temporary tables and sorts (relation derivation works on every relation candidate) go to
+            # a temp file behind a 64 MB cache: in memory they would grow with the corpus (~4 GB at 100k).
+            self.conn.execute("PRAGMA temp_store=FILE")
+            self.conn.execute("PRAGMA temp.cache_size=-65536")
             self._migrate()
         else:
             self._check_version()
@@ -209,9 +263,15 @@ class Store:
         """doc id → raw hash: what ingest compares to decide a file is unchanged."""
         return {r[0]: r[1] for r in self.conn.execute("SELECT id, raw_hash FROM documents")}
 
-    def put_document(self, doc: Document, blocks: Sequence[Block], block_hashes: Sequence[str]) -> None:
-        """Insert or replace a document and its blocks (chunks and mentions follow separately)."""
-        self.delete_document(doc.id, keep_row=False)
+    def put_document(
+        self, doc: Document, blocks: Sequence[Block], block_hashes: Sequence[str], *, new: bool = False
+    ) -> None:
+        """Insert or replace a document and its blocks (chunks and mentions follow separately).
+
+        ``new``: the caller knows nothing is stored for this id, so there is nothing to delete.
+        """
+        if not new:
+            self.delete_document(doc.id, keep_row=False)
         self.conn.execute(
             "INSERT INTO documents(id, path, grp, title, date, author, tags, metadata, encoding,"
             " size_bytes, raw_hash, body, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
@@ -243,9 +303,10 @@ class Store:
             [(doc.id, r.line, r.kind) for r in doc.redactions],
         )
 
-    def set_body(self, doc_id: str, body: str, boilerplate_sig: str) -> None:
-        self.conn.execute(
-            "UPDATE documents SET body=?, boilerplate_sig=? WHERE id=?", (body, boilerplate_sig, doc_id)
+    def set_bodies(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """(doc id, body, boilerplate signature) for each document."""
+        self.conn.executemany(
+            "UPDATE documents SET body=?, boilerplate_sig=? WHERE id=?", [(b, s, d) for d, b, s in rows]
         )
 
     def replace_extraction(
@@ -256,48 +317,33 @@ class Store:
         candidates: Iterable[RelationCandidate],
     ) -> None:
         """Swap a document's chunks, mentions and relation candidates for new ones."""
-        for table in ("chunks", "mentions", "rel_candidates"):
-            self.conn.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
+        self.replace_extractions([(doc_id, extraction_rows(chunks, mentions, candidates))])
+
+    def replace_extractions(
+        self, items: Sequence[tuple[str, ExtractionRows]], fresh: Container[str] = ()
+    ) -> None:
+        """Swap the extraction of several documents at once, one statement per table.
+
+        ``fresh`` names documents known to have nothing stored (new or just re-put): a big
+        first ingest then pays no delete probes at all.
+        """
+        stale = [(doc_id,) for doc_id, _ in items if doc_id not in fresh]
+        if stale:
+            for table in ("chunks", "mentions", "rel_candidates"):
+                self.conn.executemany(f"DELETE FROM {table} WHERE doc_id=?", stale)
         self.conn.executemany(
             'INSERT INTO chunks(id, doc_id, idx, text, start, "end", section) VALUES (?,?,?,?,?,?,?)',
-            [(c.id, c.doc_id, c.index, c.text, c.start, c.end, c.section) for c in chunks],
+            [row for _, rows in items for row in rows.chunks],
         )
         self.conn.executemany(
             'INSERT INTO mentions(doc_id, chunk_id, start, "end", surface, key, type, extractor,'
             " confidence, canonical) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    m.doc_id,
-                    m.chunk_id,
-                    m.start,
-                    m.end,
-                    m.surface,
-                    m.key,
-                    str(m.type),
-                    m.extractor,
-                    m.confidence,
-                    m.canonical,
-                )
-                for m in mentions
-            ],
+            [row for _, rows in items for row in rows.mentions],
         )
         self.conn.executemany(
             "INSERT INTO rel_candidates(doc_id, chunk_id, source_key, target_key, type, sentence,"
             " extractor, confidence, weight) VALUES (?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    r.doc_id,
-                    r.chunk_id,
-                    r.source_key,
-                    r.target_key,
-                    str(r.type),
-                    r.sentence,
-                    r.extractor,
-                    r.confidence,
-                    r.weight,
-                )
-                for r in candidates
-            ],
+            [row for _, rows in items for row in rows.candidates],
         )
 
     def delete_document(self, doc_id: str, *, keep_row: bool = False) -> None:
@@ -448,7 +494,7 @@ class Store:
             "INSERT INTO evidence(relation_id, doc_id, chunk_id, text, extractor, confidence)"
             " SELECT rel.id, e.doc_id, e.chunk_id, e.sentence, e.extractor, e.confidence FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY src, tgt, type, sentence"
-            "   ORDER BY confidence DESC) AS dup FROM temp.rc) e"
+            "   ORDER BY confidence DESC, doc_id, chunk_id) AS dup FROM temp.rc) e"
             " JOIN relations rel ON rel.source=e.src AND rel.target=e.tgt AND rel.type=e.type"
             " WHERE e.dup = 1"
         )

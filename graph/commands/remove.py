@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from graph.commands.ingest import print_report
+from graph.commands.ingest import prepare_index, print_report
 from graph.ingest import remove_paths
 from graph.lock import WorkspaceBusy
 from graph.settings import Settings
@@ -15,6 +15,7 @@ HELP = "remove documents (a file, or everything under a folder) from the workspa
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
+    p.add_argument("--no-index", action="store_true", help="do not prepare the search index afterwards")
     p.add_argument("--json", action="store_true")
 
 
@@ -27,5 +28,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(str(exc)) from None
     if not report.removed:
         raise CommandError("no document in the workspace matches " + ", ".join(args.paths))
-    print_report(report, args.json)
+    print_report(report, args.json, None if args.no_index else prepare_index(settings))
     return 0

@@ -1,14 +1,18 @@
-"""Mirror a workspace into Neo4j: batched, idempotent, removals included.
+"""Mirror a workspace into Neo4j: streamed, batched, idempotent, removals included.
 
-The workspace is the source of truth and is only read. A sync computes the
-wanted graph from the store, reads what Neo4j holds (ids and content hashes ``h``,
-one query per label or relationship type), deletes what the workspace no longer
-has (by id), then writes only the rows that are missing or whose hash differs with
-``UNWIND $rows AS row MERGE ...`` in batches. A chunk's MENTIONS are written with the
-chunk: ``CREATE`` when the chunk is new (chunk ids are content hashes), otherwise
-updated as a unit when the chunk's mention hash ``mh`` differs. Running it twice
-therefore changes no counts and the second run writes nothing, and a sync after
-Neo4j was down catches up fully.
+The workspace is the source of truth and is only read. A sync walks each node label
+(with the relationships it owns) once, on both sides in id order: the store's rows
+(one SQL query, ``ORDER BY id``) and what Neo4j holds (ids and content hashes ``h``,
+read in pages of ``id > $after ORDER BY id LIMIT n`` that the id indexes serve in
+order). Merging the two sorted streams finds what the workspace no longer has
+(deleted by id) and the rows that are missing or whose hash differs (written with
+``UNWIND $rows AS row MERGE ...`` in batches). Nothing holds more than a page and a
+batch per stream, so memory stays flat from 1k to 100k documents (16 M rows).
+
+A chunk's MENTIONS are written with the chunk: ``CREATE`` when the chunk is new
+(chunk ids are content hashes), otherwise updated as a unit when the chunk's mention
+hash ``mh`` differs. Running it twice therefore changes no counts and the second run
+writes nothing, and a sync after Neo4j was down catches up fully.
 
 Graph model::
 
@@ -16,27 +20,32 @@ Graph model::
     (:Entity)-[:<RELATION_TYPE> {id, weight, confidence, extractors, evidence_*}]->(:Entity)
     (:Entity)-[:IN_COMMUNITY]->(:Community)-[:PARENT]->(:Community)
 
-Entity ``degree`` and ``pagerank`` are computed here with igraph so centrality
+Entity ``degree`` and ``pagerank`` are computed here (deterministic power iteration) so centrality
 queries work on Community servers without the GDS plugin.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import json
 import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-import igraph
 import neo4j
+import numpy as np
+import scipy.sparse as sp
 from tqdm import tqdm
 
-from extract.records import Entity, EntityType, Relation, RelationType
+from extract.records import EntityType, RelationType
 from graph.neo4j.client import connect, with_retries
 from graph.neo4j.schema import ensure_schema
 from graph.settings import Settings
@@ -64,7 +73,6 @@ def rel_type(t: RelationType | str) -> str:
 
 
 TYPE_LABELS = tuple(type_label(t) for t in EntityType)
-STRUCTURAL = ("HAS_CHUNK", "MENTIONS", "IN_COMMUNITY", "PARENT")
 
 
 @dataclass
@@ -110,181 +118,249 @@ class SyncReport:
         )
 
 
-# -- the wanted graph, computed from the store (pure apart from reading it) -------------------------
-
-
-@dataclass
-class WantedGraph:
-    documents: list[Row]
-    chunks: list[Row]
-    entities: list[Row]
-    relations: list[Row]
-    communities: list[Row]
-    has_chunk: list[Pair]
-    mentions: list[Row]
-    in_community: list[Pair]
-    parent: list[Pair]
+# -- the wanted graph, streamed from the store in id order (the store is only read) -----------------
 
 
 def compute_centrality(
-    entity_ids: Sequence[str], relations: Iterable[Relation]
+    entity_ids: Sequence[str], edges: Iterable[tuple[str, str, float]]
 ) -> dict[str, tuple[int, float]]:
     """Entity id → (degree, PageRank) over the entity-relation graph, undirected and weighted.
 
-    Degree counts relations touching the entity. PageRank uses relation weights
-    and the usual damping 0.85; it sums to 1 over all entities.
+    ``edges`` are (source, target, weight); those touching unknown entities and self-loops
+    are ignored. Degree counts relations touching the entity. PageRank uses relation
+    weights and the usual damping 0.85; it sums to 1 over all entities. Edges are packed
+    into flat arrays (16 bytes each, not a Python tuple per edge) so millions of relations
+    fit in a few tens of MB.
     """
     index = {eid: i for i, eid in enumerate(entity_ids)}
-    edges: list[tuple[int, int]] = []
-    weights: list[float] = []
-    for r in relations:
-        if r.source in index and r.target in index and r.source != r.target:
-            edges.append((index[r.source], index[r.target]))
-            weights.append(max(float(r.weight), 1e-9))
-    g = igraph.Graph(n=len(index), edges=edges, directed=False)
     if not index:
         return {}
-    degree = g.degree()
-    pagerank = g.pagerank(weights=weights if edges else None, damping=0.85, directed=False)
+    ends = array("q")
+    weights = array("d")
+    for source, target, weight in edges:
+        i, j = index.get(source), index.get(target)
+        if i is not None and j is not None and i != j:
+            ends.extend((i, j))
+            weights.append(max(float(weight), 1e-9))
+    pairs = np.frombuffer(ends, dtype=np.int64).reshape(-1, 2)
+    degree = np.bincount(pairs.ravel(), minlength=len(index))
+    pagerank = _pagerank(len(index), pairs, np.frombuffer(weights, dtype=np.float64))
     return {eid: (int(degree[i]), float(pagerank[i])) for eid, i in index.items()}
 
 
-def _entity_row(e: Entity, keys: Sequence[str], centrality: tuple[int, float]) -> Row:
-    aliases = [a for a in e.aliases if a]
-    return {
-        "id": e.id,
-        "label": type_label(e.type),
-        "props": {
-            "name": e.name,
-            "type": e.type.value,
-            "aliases": aliases,
-            # One string for the full-text index; the separator keeps aliases from merging into one token.
-            "alias_text": " | ".join(aliases),
-            "match_keys": sorted(set(keys)),
-            "extractors": list(e.extractors),
-            "confidence": float(e.confidence),
-            "mention_count": int(e.mention_count),
-            "doc_count": len(e.doc_ids),
-            "variant_of": e.variant_of,
-            "degree": centrality[0],
-            "pagerank": centrality[1],
-        },
-    }
+def _pagerank(n: int, pairs: np.ndarray, weights: np.ndarray, damping: float = 0.85) -> np.ndarray:
+    """Weighted undirected PageRank by power iteration.
+
+    Deterministic: the same graph gives the same floats, bit for bit. igraph's solver varies in
+    the last digits from run to run, which flipped the content hash of an unchanged entity now
+    and then, so an unchanged sync rewrote it. Dangling entities spread their rank uniformly.
+    """
+    a = sp.csr_matrix(
+        (np.concatenate([weights, weights]), (np.concatenate([pairs[:, 0], pairs[:, 1]]),
+         np.concatenate([pairs[:, 1], pairs[:, 0]]))),
+        shape=(n, n),
+    )  # fmt: skip
+    strength = np.asarray(a.sum(axis=1)).ravel()
+    dangling = strength == 0
+    inv = np.divide(1.0, strength, out=np.zeros(n), where=~dangling)
+    step = sp.csr_matrix(a.multiply(inv[:, None]).T)  # column i: where rank at i flows
+    rank = np.full(n, 1.0 / n)
+    for _ in range(1000):
+        new = damping * (step @ rank + rank[dangling].sum() / n) + (1.0 - damping) / n
+        done = np.abs(new - rank).sum() < 1e-13
+        rank = new
+        if done:
+            break
+    return rank / rank.sum()
 
 
-def _relation_row(r: Relation) -> Row:
-    return {
-        "id": r.id,
-        "source": r.source,
-        "target": r.target,
-        "type": rel_type(r.type),
-        "props": {
-            "weight": float(r.weight),
-            "confidence": float(r.confidence),
-            "extractors": list(r.extractors),
-            "evidence_chunk_ids": [ev.chunk_id for ev in r.evidence],
-            "evidence_doc_ids": [ev.doc_id for ev in r.evidence],
-            "evidence_texts": [ev.text for ev in r.evidence],
-        },
-    }
+def row_hash(*parts: Any) -> str:
+    """Stable short hash of JSON-able values (what a node or relationship should hold)."""
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class WantedGraph:
+    """Everything Neo4j should hold for a workspace, as streams of rows sorted by ``id``.
+
+    Each stream is one SQL query read row by row, and every row carries its content
+    hash ``h``, so a sync can merge it with Neo4j's id-ordered pages while holding
+    neither side: memory stays flat however large the workspace. Only entity centrality
+    (two numbers per entity, computed over all relations) is held whole.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.conn = store.conn
+
+    def documents(self) -> Iterator[Row]:
+        for r in self.conn.execute(
+            "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes, raw_hash"
+            " FROM documents ORDER BY id"
+        ):
+            props = {
+                "path": r[1],
+                "title": r[3],
+                "group": r[2],
+                "date": r[4],
+                "author": r[5],
+                "tags": [str(t) for t in json.loads(r[6])],
+                "metadata_json": json.dumps(json.loads(r[7]), ensure_ascii=False, sort_keys=True),
+                "encoding": r[8],
+                "size_bytes": int(r[9]),
+                "raw_hash": r[10],
+            }
+            yield {"id": r[0], "props": props, "h": row_hash(props)}
+
+    def chunks(self) -> Iterator[Row]:
+        """Chunks of stored documents, each with its MENTIONS ``m`` ([[entity, count], ...]) and hash ``mh``.
+
+        Both queries walk an index in chunk-id order, so the two streams are merged here
+        without collecting either.
+        """
+        mentions = self.conn.execute(
+            "SELECT m.chunk_id, ek.entity_id, COUNT(*) FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
+            " JOIN entities e ON e.id = ek.entity_id GROUP BY m.chunk_id, ek.entity_id"
+            " ORDER BY m.chunk_id, ek.entity_id"
+        )
+        pending = next(mentions, None)
+        for cid, doc_id, index, text, start, end, section in self.conn.execute(
+            'SELECT c.id, c.doc_id, c.idx, c.text, c.start, c."end", c.section FROM chunks c'
+            " JOIN documents d ON d.id = c.doc_id ORDER BY c.id"
+        ):
+            while pending is not None and pending[0] < cid:  # mentions of chunks without a document
+                pending = next(mentions, None)
+            m: list[list[Any]] = []
+            while pending is not None and pending[0] == cid:
+                m.append([pending[1], int(pending[2])])
+                pending = next(mentions, None)
+            props = {
+                "doc_id": doc_id,
+                "index": index,
+                "text": text,
+                "start": start,
+                "end": end,
+                "section": section,
+            }
+            yield {"id": cid, "props": props, "h": row_hash(props), "m": m, "mh": row_hash(m)}
+
+    def centrality(self) -> dict[str, tuple[int, float]]:
+        """Degree and PageRank per entity; entities and edges in the order the store lists them,
+        so PageRank's float sums (and therefore the hashes) do not change with this query."""
+        ids = [
+            eid for (eid,) in self.conn.execute("SELECT id FROM entities ORDER BY mention_count DESC, name")
+        ]
+        edges = self.conn.execute("SELECT source, target, weight FROM relations ORDER BY weight DESC, id")
+        return compute_centrality(ids, edges)
+
+    def entities(self) -> Iterator[Row]:
+        from extract.normalize import match_key
+
+        centrality = self.centrality()
+        for r in self.conn.execute(
+            "SELECT e.id, e.name, e.type, e.aliases, e.extractors, e.confidence, e.mention_count,"
+            " e.variant_of,"
+            " (SELECT COUNT(*) FROM entity_docs d WHERE d.entity_id = e.id),"
+            " (SELECT json_group_array(k.key) FROM entity_keys k WHERE k.entity_id = e.id)"
+            " FROM entities e ORDER BY e.id"
+        ):
+            eid, name, etype, all_aliases = r[0], r[1], EntityType(r[2]), json.loads(r[3])
+            aliases = [a for a in all_aliases if a]
+            degree, pagerank = centrality[eid]
+            label = type_label(etype)
+            keys = [*json.loads(r[9]), match_key(name), *(match_key(a) for a in all_aliases)]
+            props = {
+                "name": name,
+                "type": etype.value,
+                "aliases": aliases,
+                # One string for the full-text index; the separator keeps aliases from merging into one token.
+                "alias_text": " | ".join(aliases),
+                "match_keys": sorted(set(keys)),
+                "extractors": list(json.loads(r[4])),
+                "confidence": float(r[5]),
+                "mention_count": int(r[6]),
+                "doc_count": int(r[8]),
+                "variant_of": r[7],
+                "degree": degree,
+                "pagerank": pagerank,
+            }
+            # Hashed rounded: another BLAS or NumPy build may differ in the last digits.
+            h = row_hash(label, {**props, "pagerank": f"{pagerank:.9g}"})
+            yield {"id": eid, "label": label, "props": props, "h": h}
+
+    def relations(self) -> Iterator[Row]:
+        """Relations between known entities (no self-loops) with their evidence, best first."""
+        rows = self.conn.execute(
+            "SELECT r.id, r.source, r.target, r.type, r.weight, r.confidence, r.extractors,"
+            " v.doc_id, v.chunk_id, v.text FROM relations r"
+            " JOIN entities s ON s.id = r.source JOIN entities t ON t.id = r.target"
+            " LEFT JOIN evidence v ON v.relation_id = r.id WHERE r.source != r.target"
+            " ORDER BY r.id, v.confidence DESC, v.doc_id, v.chunk_id"
+        )
+        for rid, group in itertools.groupby(rows, key=lambda row: row[0]):
+            first, *rest = list(group)
+            evidence = [first, *rest] if first[7] is not None else []
+            props = {
+                "weight": float(first[4]),
+                "confidence": float(first[5]),
+                "extractors": list(json.loads(first[6])),
+                "evidence_chunk_ids": [ev[8] for ev in evidence],
+                "evidence_doc_ids": [ev[7] for ev in evidence],
+                "evidence_texts": [ev[9] for ev in evidence],
+            }
+            source, target = first[1], first[2]
+            yield {
+                "id": rid,
+                "source": source,
+                "target": target,
+                "type": rel_type(first[3]),
+                "props": props,
+                "h": row_hash(source, target, props),
+            }
+
+    def communities(self) -> Iterator[Row]:
+        for r in self.conn.execute(
+            "SELECT c.id, c.level, c.parent, c.title, c.summary, c.rank,"
+            " (SELECT COUNT(*) FROM community_members m WHERE m.community_id = c.id)"
+            " FROM communities c ORDER BY c.id"
+        ):
+            props = {
+                "level": int(r[1]),
+                "parent": r[2],
+                "title": r[3],
+                "summary": r[4],
+                "rank": float(r[5]),
+                "size": int(r[6]),
+            }
+            yield {"id": r[0], "props": props, "h": row_hash(props)}
+
+    def in_community(self) -> set[Pair]:
+        """(entity, community) pairs: one per entity and level, so small next to chunks and mentions."""
+        return {
+            (a, b)
+            for a, b in self.conn.execute(
+                "SELECT m.entity_id, m.community_id FROM community_members m"
+                " JOIN entities e ON e.id = m.entity_id JOIN communities c ON c.id = m.community_id"
+            )
+        }
+
+    def parent(self) -> set[Pair]:
+        return {
+            (a, b)
+            for a, b in self.conn.execute(
+                "SELECT c.id, c.parent FROM communities c JOIN communities p ON p.id = c.parent"
+            )
+        }
 
 
 def wanted_graph(store: Store) -> WantedGraph:
-    """Everything Neo4j should hold for this workspace (read-only use of ``store``)."""
-    from extract.normalize import match_key
-
-    documents = [
-        {
-            "id": d["id"],
-            "props": {
-                "path": d["path"],
-                "title": d["title"],
-                "group": d["group"],
-                "date": d["date"],
-                "author": d["author"],
-                "tags": [str(t) for t in d["tags"]],
-                "metadata_json": json.dumps(d["metadata"], ensure_ascii=False, sort_keys=True),
-                "encoding": d["encoding"],
-                "size_bytes": int(d["size_bytes"]),
-                "raw_hash": d["raw_hash"],
-            },
-        }
-        for d in store.documents()
-    ]
-    doc_ids = {d["id"] for d in documents}
-    chunk_objs = [c for c in store.chunks() if c.doc_id in doc_ids]
-    chunks = [
-        {
-            "id": c.id,
-            "props": {
-                "doc_id": c.doc_id,
-                "index": c.index,
-                "text": c.text,
-                "start": c.start,
-                "end": c.end,
-                "section": c.section,
-            },
-        }
-        for c in chunk_objs
-    ]
-    chunk_ids = {c.id for c in chunk_objs}
-    entity_objs = store.entities()
-    entity_ids = [e.id for e in entity_objs]
-    keys: dict[str, list[str]] = {}
-    for key, eid in store.conn.execute("SELECT key, entity_id FROM entity_keys"):
-        keys.setdefault(eid, []).append(key)
-    relation_objs = [r for r in store.relations(with_evidence=True) if r.source != r.target]
-    known = set(entity_ids)
-    relation_objs = [r for r in relation_objs if r.source in known and r.target in known]
-    centrality = compute_centrality(entity_ids, relation_objs)
-    entities = [
-        _entity_row(
-            e, [*keys.get(e.id, []), match_key(e.name), *(match_key(a) for a in e.aliases)], centrality[e.id]
-        )
-        for e in entity_objs
-    ]
-    mentions = [
-        {"chunk": cid, "entity": eid, "count": int(n)}
-        for cid, eid, n in store.conn.execute(
-            "SELECT m.chunk_id, ek.entity_id, COUNT(*) FROM mentions m"
-            " JOIN entity_keys ek ON ek.key = m.key GROUP BY m.chunk_id, ek.entity_id"
-            " ORDER BY m.chunk_id, ek.entity_id"
-        )
-        if cid in chunk_ids and eid in known
-    ]
-    comm = store.communities()
-    comm_ids = {c["id"] for c in comm}
-    communities = [
-        {
-            "id": c["id"],
-            "props": {
-                "level": int(c["level"]),
-                "parent": c["parent"],
-                "title": c["title"],
-                "summary": c["summary"],
-                "rank": float(c["rank"]),
-                "size": len(c["entity_ids"]),
-            },
-        }
-        for c in comm
-    ]
-    return WantedGraph(
-        documents=documents,
-        chunks=chunks,
-        entities=entities,
-        relations=[_relation_row(r) for r in relation_objs],
-        communities=communities,
-        has_chunk=[(c.doc_id, c.id) for c in chunk_objs],
-        mentions=mentions,
-        in_community=sorted({(eid, c["id"]) for c in comm for eid in c["entity_ids"] if eid in known}),
-        parent=sorted((c["id"], c["parent"]) for c in comm if c["parent"] and c["parent"] in comm_ids),
-    )
+    """What Neo4j should hold for ``store``: cheap to make, every stream is read on demand."""
+    return WantedGraph(store)
 
 
 # -- Cypher (labels and types come only from the enums above, never from data) ------------------------
 
 # Every node and entity relationship carries ``h``, a hash of what zhkg wrote into it, so a sync
-# reads (id, h) once per label/type and writes only rows that are missing or differ. A chunk also
+# reads (id, h) page by page and writes only rows that are missing or differ. A chunk also
 # carries ``mh``, the hash of its MENTIONS (entity id and count, sorted): its mentions are rewritten
 # as a unit when that differs.
 _MERGE_NODE = "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props, n.h = row.h"
@@ -320,16 +396,40 @@ _UPDATE_MENTIONS = (
 )
 _PAIR_ENDS = {
     "HAS_CHUNK": ("Document", "Chunk"),
-    "MENTIONS": ("Chunk", "Entity"),
     "IN_COMMUNITY": ("Entity", "Community"),
     "PARENT": ("Community", "Community"),
 }
+# Removing a node first deletes its relationships, tallied per type, so the report counts every
+# relationship that went away (a removed document's HAS_CHUNK, a removed chunk's MENTIONS, ...).
+_DETACH_NODES = (
+    "UNWIND $rows AS id MATCH (:{label} {{id: id}})-[r]-() WITH DISTINCT r"
+    " WITH r, type(r) AS t DELETE r RETURN t, count(*) AS n"
+)
+_DELETE_NODES = "UNWIND $rows AS id MATCH (n:{label} {{id: id}}) DELETE n"
+_DELETE_RELATIONS = "UNWIND $rows AS id MATCH (:Entity)-[r:{type} {{id: id}}]->(:Entity) DELETE r"
+# Relationships between entities that zhkg did not write: a type it no longer produces, or no id.
+_DELETE_FOREIGN = (
+    "MATCH (:Entity)-[r]->(:Entity) WHERE r.id IS NULL OR NOT type(r) IN $types"
+    " WITH r, type(r) AS t DELETE r RETURN t, count(*) AS n"
+)
+
+# What Neo4j holds, one page at a time in id order (``id > $after``): the id indexes serve the
+# order, so each page is an index range seek and no query holds more than a page.
+_HAVE_NODES = "MATCH (n:{label}) WHERE n.id > $after RETURN n.id AS id, n.h AS h ORDER BY n.id LIMIT $limit"
+_HAVE_CHUNKS = (
+    "MATCH (n:Chunk) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit"
+    " RETURN n.id AS id, n.h AS h, n.mh AS mh, [(d:Document)-[:HAS_CHUNK]->(n) | d.id] AS docs"
+)
+_HAVE_RELATIONS = (
+    "MATCH (:Entity)-[r:{type}]->(:Entity) WHERE r.id > $after"
+    " RETURN r.id AS id, r.h AS h ORDER BY r.id LIMIT $limit"
+)
+PAGE_SIZE = 20_000  # (id, hash) rows per read query
 
 
-def row_hash(*parts: Any) -> str:
-    """Stable short hash of JSON-able values (what a node or relationship should hold)."""
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(blob.encode("utf-8"), digest_size=12).hexdigest()
+def _delete_pairs_query(rel: str) -> str:
+    a, b = _PAIR_ENDS[rel]
+    return f"UNWIND $rows AS row MATCH (:{a} {{id: row[0]}})-[r:{rel}]->(:{b} {{id: row[1]}}) DELETE r"
 
 
 def _existing_pairs(driver: neo4j.Driver, db: str, rel: str) -> set[Pair]:
@@ -340,76 +440,44 @@ def _existing_pairs(driver: neo4j.Driver, db: str, rel: str) -> set[Pair]:
     return {(r["a"], r["b"]) for r in records}
 
 
-def _delete_pairs_query(rel: str) -> str:
-    a, b = _PAIR_ENDS[rel]
-    return f"UNWIND $rows AS row MATCH (:{a} {{id: row[0]}})-[r:{rel}]->(:{b} {{id: row[1]}}) DELETE r"
-
-
-def _batches(
-    rows: Sequence[Any], size: int, weight: Callable[[Any], int] | None = None
-) -> Iterable[list[Any]]:
-    """Consecutive slices of ``rows`` holding about ``size`` units (rows, or ``weight(row)`` each)."""
-    if weight is None:
-        for i in range(0, len(rows), size):
-            yield list(rows[i : i + size])
-        return
-    part: list[Any] = []
-    units = 0
-    for row in rows:
-        part.append(row)
-        units += max(1, weight(row))
-        if units >= size:
-            yield part
-            part, units = [], 0
-    if part:
-        yield part
-
-
-class _Writer:
-    """Runs batched write queries in managed transactions and tallies the counters in ``report``."""
-
-    def __init__(self, driver: neo4j.Driver, settings: Settings, bar: tqdm[Any], report: SyncReport) -> None:
-        self.driver = driver
-        self.db = settings.neo4j_database
-        self.batch = max(1, int(settings.neo4j_batch_size))
-        self.bar = bar
-        self.report = report
-
-    def _run(
-        self,
-        query: str,
-        rows: Sequence[Any],
-        weight: Callable[[Any], int] | None = None,
-        scale: int = 1,
-    ) -> Iterable[tuple[Any, list[Any]]]:
-        if not rows:
+def _pages(driver: neo4j.Driver, db: str, query: str) -> Iterator[Row]:
+    """All rows of a paged ``id > $after ... ORDER BY id LIMIT $limit`` query, one page in memory."""
+    read = partial(
+        driver.execute_query, query, limit=PAGE_SIZE, database_=db, routing_=neo4j.RoutingControl.READ
+    )
+    after = ""
+    while True:
+        records = with_retries(partial(read, after=after)).records
+        yield from (r.data() for r in records)
+        if len(records) < PAGE_SIZE:
             return
-        with self.driver.session(database=self.db) as session:  # one session, many transactions
-            for payload in _batches(rows, self.batch * scale, weight):
+        after = records[-1]["id"]
 
-                def work(tx: neo4j.ManagedTransaction, p: list[Any] = payload) -> Any:
-                    return tx.run(query, rows=p).consume().counters
 
-                counters = with_retries(lambda: session.execute_write(work))
-                yield counters, payload
-                self.bar.update(sum(max(1, weight(r)) for r in payload) if weight else len(payload))
+def _ascending(rows: Iterable[Row], what: str) -> Iterator[Row]:
+    """``rows`` unchanged, checked to be in strictly increasing id order (the merge relies on it)."""
+    last: str | None = None
+    for row in rows:
+        if last is not None and not last < row["id"]:
+            raise RuntimeError(f"{what} ids out of order: {last!r} then {row['id']!r}")
+        last = row["id"]
+        yield row
 
-    def remove(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
-        for c, _ in self._run(query, rows):
-            _add(self.report.removed, key, c.nodes_deleted if nodes else c.relationships_deleted)
 
-    def upsert(self, query: str, rows: Sequence[Any], key: str, *, nodes: bool) -> None:
-        for c, p in self._run(query, rows):
-            _add(self.report.written, key, len(p))
-            _add(self.report.created, key, c.nodes_created if nodes else c.relationships_created)
-
-    def mentions(self, query: str, rows: Sequence[Row]) -> None:
-        """Per-chunk MENTIONS rows ``{id, mh, m: [[entity, count], ...]}``, batched by mention count."""
-        # MENTIONS rows are tiny (two ids and a count): four times the usual batch per transaction.
-        for c, p in self._run(query, rows, weight=lambda r: len(r["m"]), scale=4):
-            _add(self.report.written, "MENTIONS", sum(len(r["m"]) for r in p))
-            _add(self.report.created, "MENTIONS", c.relationships_created)
-            _add(self.report.removed, "MENTIONS", c.relationships_deleted)
+def _merge(wanted: Iterable[Row], have: Iterable[Row], what: str) -> Iterator[tuple[Row | None, Row | None]]:
+    """Walk two id-sorted streams together: (row, None) only wanted, (None, row) only in Neo4j, else both."""
+    w_it, h_it = _ascending(wanted, f"workspace {what}"), _ascending(have, f"neo4j {what}")
+    w, h = next(w_it, None), next(h_it, None)
+    while w is not None or h is not None:
+        if h is None or (w is not None and w["id"] < h["id"]):
+            yield w, None
+            w = next(w_it, None)
+        elif w is None or h["id"] < w["id"]:
+            yield None, h
+            h = next(h_it, None)
+        else:
+            yield w, h
+            w, h = next(w_it, None), next(h_it, None)
 
 
 def _add(d: dict[str, int], key: str, n: int) -> None:
@@ -417,134 +485,264 @@ def _add(d: dict[str, int], key: str, n: int) -> None:
         d[key] = d.get(key, 0) + n
 
 
-def _chunk_mentions(wanted: WantedGraph) -> list[Row]:
-    """Wanted MENTIONS grouped per chunk (every chunk, also those that mention nothing), hashed."""
-    per: dict[str, list[list[Any]]] = {c["id"]: [] for c in wanted.chunks}
-    for m in wanted.mentions:
-        per[m["chunk"]].append([m["entity"], m["count"]])
-    out = []
-    for cid, ms in per.items():
-        ms.sort()
-        out.append({"id": cid, "mh": row_hash(ms), "m": ms})
-    return out
+class _Batch:
+    """Rows for one write query, sent in one managed transaction once about ``size`` units gathered.
+
+    ``tally(counters, records, rows)`` books the committed result into the report (after the
+    commit, so a retried transaction is counted once). Batches in ``before`` are flushed first:
+    a relationship batch names the node batch that creates its ends.
+    """
+
+    def __init__(
+        self,
+        session: neo4j.Session,
+        bar: tqdm[Any],
+        queries: Sequence[str],
+        tally: Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None],
+        size: int,
+        weight: Callable[[Any], int] | None = None,
+        before: Sequence[_Batch] = (),
+    ) -> None:
+        self.session, self.bar, self.queries, self.tally = session, bar, queries, tally
+        self.size, self.weight, self.before = size, weight, before
+        self.rows: list[Any] = []
+        self.units = 0
+
+    def add(self, row: Any) -> None:
+        self.rows.append(row)
+        self.units += max(1, self.weight(row)) if self.weight else 1
+        if self.units >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        for other in self.before:
+            other.flush()
+        if not self.rows:
+            return
+        rows = self.rows
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[neo4j.SummaryCounters, list[neo4j.Record]]:
+            records: list[neo4j.Record] = []
+            for q in self.queries:
+                result = tx.run(q, rows=rows)
+                records.extend(result)
+                counters = result.consume().counters
+            return counters, records  # the last query's counters: the one that changes what is tallied
+
+        counters, records = with_retries(lambda: self.session.execute_write(work))
+        self.tally(counters, records, rows)
+        self.bar.update(self.units)
+        self.rows, self.units = [], 0
+
+
+class _Sync:
+    """One sync: a pass per label and the relationships it owns, each merging two id-ordered streams."""
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        session: neo4j.Session,
+        settings: Settings,
+        bar: tqdm[Any],
+        report: SyncReport,
+    ) -> None:
+        self.driver, self.session, self.bar, self.report = driver, session, bar, report
+        self.db = settings.neo4j_database
+        self.size = max(1, int(settings.neo4j_batch_size))
+
+    def batch(
+        self,
+        queries: str | Sequence[str],
+        tally: Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None],
+        *,
+        scale: int = 1,
+        weight: Callable[[Any], int] | None = None,
+        before: Sequence[_Batch] = (),
+    ) -> _Batch:
+        qs = [queries] if isinstance(queries, str) else list(queries)
+        return _Batch(self.session, self.bar, qs, tally, self.size * scale, weight, before)
+
+    # tallies -----------------------------------------------------------------------------------
+
+    def upserted(
+        self, key: str, *, nodes: bool
+    ) -> Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None]:
+        def tally(c: neo4j.SummaryCounters, _r: list[neo4j.Record], rows: list[Any]) -> None:
+            _add(self.report.written, key, len(rows))
+            _add(self.report.created, key, c.nodes_created if nodes else c.relationships_created)
+
+        return tally
+
+    def removed_relationships(
+        self, key: str
+    ) -> Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None]:
+        def tally(c: neo4j.SummaryCounters, _r: list[neo4j.Record], _rows: list[Any]) -> None:
+            _add(self.report.removed, key, c.relationships_deleted)
+
+        return tally
+
+    def removed_nodes(
+        self, label: str
+    ) -> Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None]:
+        def tally(c: neo4j.SummaryCounters, records: list[neo4j.Record], _rows: list[Any]) -> None:
+            for rec in records:
+                _add(self.report.removed, rec["t"], int(rec["n"]))
+            _add(self.report.removed, label, c.nodes_deleted)
+
+        return tally
+
+    def mentions_written(self, c: neo4j.SummaryCounters, _r: list[neo4j.Record], rows: list[Any]) -> None:
+        _add(self.report.written, "MENTIONS", sum(len(r["m"]) for r in rows))
+        _add(self.report.created, "MENTIONS", c.relationships_created)
+        _add(self.report.removed, "MENTIONS", c.relationships_deleted)
+
+    # passes ------------------------------------------------------------------------------------
+
+    def remover(self, label: str) -> _Batch:
+        return self.batch(
+            [_DETACH_NODES.format(label=label), _DELETE_NODES.format(label=label)], self.removed_nodes(label)
+        )
+
+    def nodes(self, label: str, wanted: Iterable[Row]) -> None:
+        """Documents and communities: plain nodes."""
+        remove = self.remover(label)
+        upsert = self.batch(_MERGE_NODE.format(label=label), self.upserted(label, nodes=True))
+        for w, h in _merge(wanted, _pages(self.driver, self.db, _HAVE_NODES.format(label=label)), label):
+            if w is None:
+                remove.add(h["id"])  # type: ignore[index]
+            elif h is None or h["h"] != w["h"]:
+                upsert.add(w)
+        remove.flush()
+        upsert.flush()
+
+    def entities(self, wanted: Iterable[Row]) -> None:
+        """Entities, upserted per type label: a type change must not leave the old label behind."""
+        remove = self.remover("Entity")
+        upserts = {
+            label: self.batch(
+                _MERGE_ENTITY.format(
+                    label=label, remove="REMOVE n:" + ":".join(x for x in TYPE_LABELS if x != label)
+                ),
+                self.upserted("Entity", nodes=True),
+            )
+            for label in TYPE_LABELS
+        }
+        have = _pages(self.driver, self.db, _HAVE_NODES.format(label="Entity"))
+        for w, h in _merge(wanted, have, "Entity"):
+            if w is None:
+                remove.add(h["id"])  # type: ignore[index]
+            elif h is None or h["h"] != w["h"]:
+                upserts[w["label"]].add(w)
+        remove.flush()
+        for b in upserts.values():
+            b.flush()
+
+    def relations(self, wanted: Iterable[Row]) -> None:
+        """Entity relationships: Neo4j's pages per type are merged into one id-ordered stream."""
+        types = [rel_type(t) for t in RelationType]
+        foreign = with_retries(
+            lambda: self.session.execute_write(lambda tx: list(tx.run(_DELETE_FOREIGN, types=types)))
+        )
+        for rec in foreign:
+            log.warning(
+                "removed %d %s relationships between entities that zhkg did not write", rec["n"], rec["t"]
+            )
+            _add(self.report.removed, rec["t"], int(rec["n"]))
+        removes = {
+            t: self.batch(_DELETE_RELATIONS.format(type=t), self.removed_relationships(t)) for t in types
+        }
+        upserts = {
+            t: self.batch(_MERGE_RELATION.format(type=t), self.upserted(t, nodes=False)) for t in types
+        }
+        have = heapq.merge(*(self._have_relations(t) for t in types), key=lambda r: str(r["id"]))
+        for w, h in _merge(wanted, have, "relation"):
+            if h is not None and (w is None or h["type"] != w["type"]):
+                removes[h["type"]].add(h["id"])
+                h = None
+            if w is not None and (h is None or h["h"] != w["h"]):
+                upserts[w["type"]].add(w)
+        for b in (*removes.values(), *upserts.values()):
+            b.flush()
+
+    def _have_relations(self, rel: str) -> Iterator[Row]:
+        for row in _pages(self.driver, self.db, _HAVE_RELATIONS.format(type=rel)):
+            row["type"] = rel
+            yield row
+
+    def pairs(self, rel: str, wanted: set[Pair]) -> None:
+        """IN_COMMUNITY and PARENT: few (per entity and community), so compared as whole sets."""
+        have = _existing_pairs(self.driver, self.db, rel)
+        remove = self.batch(_delete_pairs_query(rel), self.removed_relationships(rel))
+        for pair in sorted(have - wanted):
+            remove.add(list(pair))
+        remove.flush()
+        add = self.batch(_MERGE_PAIR[rel], self.upserted(rel, nodes=False))
+        for pair in sorted(wanted - have):
+            add.add(list(pair))
+        add.flush()
+
+    def chunks(self, wanted: Iterable[Row]) -> None:
+        """Chunks with their HAS_CHUNK and MENTIONS, read back with each chunk's page.
+
+        A new chunk's mentions are created (chunk ids are content hashes); a known chunk's
+        are rewritten as a unit when their hash ``mh`` differs.
+        """
+        remove = self.remover("Chunk")
+        upsert = self.batch(_MERGE_NODE.format(label="Chunk"), self.upserted("Chunk", nodes=True))
+        unlink = self.batch(_delete_pairs_query("HAS_CHUNK"), self.removed_relationships("HAS_CHUNK"))
+        link = self.batch(_MERGE_PAIR["HAS_CHUNK"], self.upserted("HAS_CHUNK", nodes=False), before=[upsert])
+        # MENTIONS rows are tiny (two ids and a count): four times the usual batch per transaction.
+        mentions = {
+            query: self.batch(
+                query, self.mentions_written, scale=4, weight=lambda r: len(r["m"]), before=[upsert]
+            )
+            for query in (_CREATE_MENTIONS, _UPDATE_MENTIONS)
+        }
+        for w, h in _merge(wanted, _pages(self.driver, self.db, _HAVE_CHUNKS), "Chunk"):
+            if w is None:
+                remove.add(h["id"])  # type: ignore[index]
+                continue
+            if h is None or h["h"] != w["h"]:
+                upsert.add({"id": w["id"], "props": w["props"], "h": w["h"]})
+            docs = [] if h is None else h["docs"]
+            for d in docs:
+                if d != w["props"]["doc_id"]:
+                    unlink.add([d, w["id"]])
+            if w["props"]["doc_id"] not in docs:
+                link.add([w["props"]["doc_id"], w["id"]])
+            if h is None or h["mh"] != w["mh"]:
+                mentions[_CREATE_MENTIONS if h is None else _UPDATE_MENTIONS].add(
+                    {"id": w["id"], "mh": w["mh"], "m": w["m"]}
+                )
+        for b in (remove, upsert, unlink, link, *mentions.values()):
+            b.flush()
 
 
 def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> SyncReport:
     """Make Neo4j mirror ``store``; raises :class:`Neo4jUnavailable` when the server cannot be used.
 
     Only rows that are missing in Neo4j or whose content hash differs are written, so a
-    sync with nothing changed only reads. The store is only read, so a failure part-way
-    leaves the workspace intact and the next sync completes the mirror.
+    sync with nothing changed only reads. Passes run in dependency order (a relationship's
+    ends are written before it). The store is only read, so a failure part-way leaves the
+    workspace intact and the next sync completes the mirror.
     """
     t0 = time.perf_counter()
     wanted = wanted_graph(store)
-    for row in wanted.documents + wanted.chunks + wanted.communities:
-        row["h"] = row_hash(row["props"])
-    for row in wanted.entities:
-        # PageRank differs run to run in the last digits (float summation order): hash it rounded.
-        props = {**row["props"], "pagerank": f"{row['props']['pagerank']:.9g}"}
-        row["h"] = row_hash(row["label"], props)
-    for row in wanted.relations:
-        row["h"] = row_hash(row["source"], row["target"], row["props"])
-    chunk_mentions = _chunk_mentions(wanted)
     report = SyncReport(uri=settings.neo4j_uri)
-    db = settings.neo4j_database
     with connect(settings) as driver:
         ensure_schema(driver, settings)
-        # What Neo4j holds: (id, hash) per label, compared with the workspace.
-        node_sets = {
-            "Document": wanted.documents,
-            "Community": wanted.communities,
-            "Entity": wanted.entities,
-            "Chunk": wanted.chunks,
-        }
-        stale_nodes: dict[str, list[str]] = {}
-        changed_nodes: dict[str, list[Row]] = {}
-        have_mh: dict[str, str | None] = {}
-        for label, rows in node_sets.items():
-            extra = ", n.mh AS mh" if label == "Chunk" else ""
-            records = driver.execute_query(
-                f"MATCH (n:{label}) RETURN n.id AS id, n.h AS h{extra}", database_=db
-            ).records
-            have = {r["id"]: r["h"] for r in records}
-            if label == "Chunk":
-                have_mh = {r["id"]: r["mh"] for r in records}
-            wanted_ids = {r["id"] for r in rows}
-            stale_nodes[label] = sorted(i for i in have if i not in wanted_ids)
-            changed_nodes[label] = [r for r in rows if have.get(r["id"]) != r["h"]]
-        wanted_rels: dict[str, dict[str, str]] = {t: {} for t in (rel_type(x) for x in RelationType)}
-        for r in wanted.relations:
-            wanted_rels[r["type"]][r["id"]] = r["h"]
-        have_rels = driver.execute_query(
-            "MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS type, r.id AS id, r.h AS h", database_=db
-        ).records
-        stale_rels: dict[str, list[str | None]] = {}
-        have_rel_h: dict[tuple[str, str], str | None] = {}
-        for rec in have_rels:
-            if rec["id"] not in wanted_rels.get(rec["type"], {}):
-                stale_rels.setdefault(rec["type"], []).append(rec["id"])
-            else:
-                have_rel_h[(rec["type"], rec["id"])] = rec["h"]
-        changed_rels = [r for r in wanted.relations if have_rel_h.get((r["type"], r["id"])) != r["h"]]
-        pair_wanted: dict[str, set[Pair]] = {
-            "HAS_CHUNK": set(wanted.has_chunk),
-            "IN_COMMUNITY": set(wanted.in_community),
-            "PARENT": set(wanted.parent),
-        }
-        pair_have = {rel: _existing_pairs(driver, db, rel) for rel in pair_wanted}
-        stale_pairs = {rel: sorted(pair_have[rel] - want) for rel, want in pair_wanted.items()}
-        missing_pairs = {rel: sorted(want - pair_have[rel]) for rel, want in pair_wanted.items()}
-        # MENTIONS: chunks new to Neo4j get CREATE; known chunks whose mention hash differs are updated.
-        new_chunk_mentions = [c for c in chunk_mentions if c["id"] not in have_mh]
-        changed_chunk_mentions = [
-            c for c in chunk_mentions if c["id"] in have_mh and have_mh[c["id"]] != c["mh"]
-        ]
-        total = (
-            sum(len(v) for v in stale_nodes.values())
-            + sum(len(v) for v in stale_rels.values())
-            + sum(len(v) for v in stale_pairs.values())
-            + sum(len(v) for v in changed_nodes.values())
-            + len(changed_rels)
-            + sum(len(v) for v in missing_pairs.values())
-            + sum(max(1, len(c["m"])) for c in new_chunk_mentions + changed_chunk_mentions)
-        )
-        with tqdm(total=total, unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar:
-            w = _Writer(driver, settings, bar, report)
-            # 1. removals (relationships first, then nodes with whatever still hangs on them)
-            for rel, pairs in stale_pairs.items():
-                w.remove(_delete_pairs_query(rel), [list(p) for p in pairs], rel, nodes=False)
-            for t, ids in stale_rels.items():
-                if t in wanted_rels and all(i is not None for i in ids):
-                    q = f"UNWIND $rows AS id MATCH (:Entity)-[r:{rel_type(t)} {{id: id}}]->(:Entity) DELETE r"
-                    w.remove(q, ids, t, nodes=False)
-                else:  # a type zhkg no longer produces, or relationships without an id: not ours to keep
-                    log.warning(
-                        "removing %d %s relationships between entities that zhkg did not write", len(ids), t
-                    )
-                    q = f"MATCH (:Entity)-[r:`{t.replace('`', '')}`]->(:Entity) DELETE r"
-                    w.remove(q, [None], t, nodes=False)
-            for label, node_ids in stale_nodes.items():
-                q = f"UNWIND $rows AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n"
-                w.remove(q, node_ids, label, nodes=True)
-            # 2. upserts of what is missing or changed: nodes, then the relationships between them
-            for label in ("Document", "Chunk", "Community"):
-                w.upsert(_MERGE_NODE.format(label=label), changed_nodes[label], label, nodes=True)
-            by_type: dict[str, list[Row]] = {}
-            for e in changed_nodes["Entity"]:
-                by_type.setdefault(e["label"], []).append(e)
-            for label, rows in sorted(by_type.items()):
-                # A type change must not leave the old type label behind.
-                remove = "REMOVE n:" + ":".join(x for x in TYPE_LABELS if x != label)
-                w.upsert(_MERGE_ENTITY.format(label=label, remove=remove), rows, "Entity", nodes=True)
-            rels_by_type: dict[str, list[Row]] = {}
-            for r in changed_rels:
-                rels_by_type.setdefault(r["type"], []).append(r)
-            for t, rows in sorted(rels_by_type.items()):
-                w.upsert(_MERGE_RELATION.format(type=t), rows, t, nodes=False)
-            for rel in ("HAS_CHUNK", "IN_COMMUNITY", "PARENT"):
-                w.upsert(_MERGE_PAIR[rel], [list(p) for p in missing_pairs[rel]], rel, nodes=False)
-            w.mentions(_CREATE_MENTIONS, new_chunk_mentions)
-            w.mentions(_UPDATE_MENTIONS, changed_chunk_mentions)
+        with (
+            driver.session(database=settings.neo4j_database) as session,
+            tqdm(unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar,
+        ):
+            sync = _Sync(driver, session, settings, bar, report)
+            sync.nodes("Document", wanted.documents())
+            sync.nodes("Community", wanted.communities())
+            sync.entities(wanted.entities())
+            sync.relations(wanted.relations())
+            sync.pairs("IN_COMMUNITY", wanted.in_community())
+            sync.pairs("PARENT", wanted.parent())
+            sync.chunks(wanted.chunks())
     report.elapsed_s = time.perf_counter() - t0
     log.info(report.summary())
     return report

@@ -11,9 +11,10 @@ chunks never holds its token lists in memory at once.
 
 from __future__ import annotations
 
+import bisect
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,8 +22,52 @@ import scipy.sparse as sp
 from graph.search.tokenize import tokens
 
 
+class SortedVocab(Mapping[str, int]):
+    """Token → column id, as the tokens' UTF-8 bytes sorted in one buffer, looked up by bisection.
+
+    A chunk vocabulary has hundreds of thousands to millions of tokens (CJK
+    bigrams); as a dict that is ~150 bytes a token and seconds to rebuild per
+    process, as three arrays it can be memory-mapped from the search cache and a
+    query only reads the ~20 pages its bisections touch.
+    """
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> None:
+        if len(offsets) != len(ids) + 1 or (len(ids) and int(offsets[-1]) != len(blob)):
+            raise ValueError("vocabulary offsets do not match the token buffer")
+        self._mem = np.ascontiguousarray(blob, dtype=np.uint8).data
+        self._off = np.ascontiguousarray(offsets, dtype=np.int64).data  # memoryview: plain ints, fast
+        self._ids = ids
+        self.arrays = {"blob": blob, "offsets": offsets, "ids": ids}
+
+    @classmethod
+    def from_dict(cls, vocab: Mapping[str, int]) -> SortedVocab:
+        words = sorted((w.encode("utf-8"), i) for w, i in vocab.items())
+        lengths = np.fromiter((len(w) for w, _ in words), dtype=np.int64, count=len(words))
+        offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        blob = np.frombuffer(b"".join(w for w, _ in words), dtype=np.uint8)
+        ids = np.fromiter((i for _, i in words), dtype=np.int32, count=len(words))
+        return cls(blob, offsets, ids)
+
+    def _word(self, i: int) -> bytes:
+        return self._mem[self._off[i] : self._off[i + 1]].tobytes()
+
+    def __getitem__(self, token: str) -> int:
+        key = token.encode("utf-8")
+        i = bisect.bisect_left(range(len(self._ids)), key, key=self._word)
+        if i < len(self._ids) and self._word(i) == key:
+            return int(self._ids[i])
+        raise KeyError(token)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._word(i).decode("utf-8") for i in range(len(self._ids)))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class BM25:
-    vocab: dict[str, int]
+    vocab: Mapping[str, int]
     n_docs: int
     weights: sp.csc_matrix
     idf: np.ndarray
@@ -54,15 +99,21 @@ class BM25:
         df = np.bincount(ind, minlength=len(vocab)).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = k1 * (1.0 - b + b * length / avg)
-        row_of = np.repeat(np.arange(n), np.diff(ptr))
-        data = tf * (k1 + 1.0) / (tf + norm[row_of]) * self.idf[ind]
-        del row_of
-        self.weights = sp.csr_matrix(
-            (data.astype(np.float32), ind.copy(), ptr.copy()), shape=(n, len(vocab))
-        ).tocsc()
+        # data = tf * (k1 + 1) / (tf + norm[row]) * idf[col], in float32 and in place: these arrays
+        # have one entry per (chunk, distinct token), ~20 per chunk, so every temporary costs
+        # ~80 bytes a chunk at the peak of a cold build.
+        buf = np.repeat(norm, np.diff(ptr))
+        buf += tf
+        data = tf * (k1 + 1.0)
+        data /= buf
+        del tf, counts
+        np.take(self.idf, ind, out=buf, mode="clip")  # "raise" would buffer a copy of out
+        data *= buf
+        del buf
+        self.weights = sp.csr_matrix((data, ind, ptr), shape=(n, len(vocab))).tocsc()
 
     @classmethod
-    def from_arrays(cls, vocab: dict[str, int], idf: np.ndarray, weights: sp.csc_matrix) -> BM25:
+    def from_arrays(cls, vocab: Mapping[str, int], idf: np.ndarray, weights: sp.csc_matrix) -> BM25:
         """A BM25 from a previously built ``vocab``/``idf``/``weights`` (the on-disk cache)."""
         self = cls.__new__(cls)
         self.vocab = vocab
@@ -88,6 +139,7 @@ class BM25:
         cols, mult = self.query_vector(toks)
         if self.n_docs == 0 or cols.size == 0:
             return np.zeros(self.n_docs, dtype=np.float32)
+        # Copies only the query's posting columns: on a memory-mapped matrix the others are not read.
         sub = self.weights[:, cols]
         return np.asarray(sub @ np.minimum(mult, 2.0)).ravel().astype(np.float32)
 
@@ -106,4 +158,4 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return pos[order]
 
 
-__all__ = ["BM25", "top_k"]
+__all__ = ["BM25", "SortedVocab", "top_k"]

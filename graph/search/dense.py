@@ -50,9 +50,10 @@ def dense_scores(index: SearchIndex, question: str, model_name: str, device: str
         key = (model_name, index.signature)
         emb = _EMB.get(key)
         if emb is None:
-            emb = np.asarray(
-                model.encode(index.chunk_texts, batch_size=32, normalize_embeddings=True), dtype=np.float32
-            )
+            # The texts live in SQLite (read in batches here); the model wants a list.
+            texts = list(index.chunk_texts)
+            emb = np.asarray(model.encode(texts, batch_size=32, normalize_embeddings=True), dtype=np.float32)
+            del texts
             _EMB.clear()
             _EMB[key] = emb
     if emb.shape[0] == 0:

@@ -122,15 +122,20 @@ def _doc_lines(index: SearchIndex, seeds: list[int], rel: np.ndarray, limit: int
     hits = np.bincount(sub.row, minlength=len(index.chunk_ids)).astype(np.float32)
     chunk_ids = np.flatnonzero(hits > 0)
     # Distinct named entities per document (an entity in two chunks counts once).
-    pairs = np.unique(np.stack([index.chunk_doc[sub.row], sub.col]), axis=1)
-    coverage = np.bincount(pairs[0], minlength=len(index.doc_ids))
+    pair = index.chunk_doc[sub.row].astype(np.int64) * len(seeds) + sub.col
+    coverage = np.bincount(np.unique(pair) // len(seeds), minlength=len(index.doc_ids))
     score = hits[chunk_ids] / len(seeds) + rel[chunk_ids]
-    best: dict[int, tuple[float, int]] = {}
-    for c, s in zip(chunk_ids.tolist(), score.tolist(), strict=True):
-        d = int(index.chunk_doc[c])
-        prev = best.get(d)
-        if prev is None or s > prev[0]:
-            best[d] = (s, c)
+    # Each document's best chunk (the first one on ties), without a Python loop over the chunks:
+    # a common entity is mentioned in a large share of them.
+    in_doc = index.chunk_doc[chunk_ids]
+    order = np.lexsort((chunk_ids, -score, in_doc))
+    first = order[np.r_[True, in_doc[order][1:] != in_doc[order][:-1]]]
+    best = {
+        int(d): (s, int(c))
+        for d, s, c in zip(
+            in_doc[first].tolist(), score[first].tolist(), chunk_ids[first].tolist(), strict=True
+        )
+    }
     docs = sorted(best, key=lambda d: (-int(coverage[d]), -best[d][0], index.doc_paths[d]))[:limit]
     # Above any other line (at most 2.95): for "which documents…" the documents are the answer.
     return [
@@ -149,7 +154,7 @@ def _scope_lines(index: SearchIndex, question: str, rel: np.ndarray, limit: int)
     """
     if not _GROUP.search(_q(question)):
         return []
-    title = index.title_bm25().scores(tokens(question))
+    title = index.title_bm25.scores(tokens(question))
     if title.size == 0 or float(title.max()) <= 0:
         return []
     docs = [int(d) for d in np.flatnonzero(title >= 0.8 * float(title.max()))]
@@ -173,7 +178,7 @@ def _best_chunk(index: SearchIndex, cols: list[int], rel: np.ndarray, used: set[
     """
     if not cols:
         return None
-    sub = index.chunk_entity[:, cols]
+    sub = index.entity_counts[:, cols]
     mentions = np.asarray(sub.sum(axis=1)).ravel()
     cand = np.flatnonzero(mentions > 0)
     if cand.size == 0:
@@ -259,7 +264,7 @@ def _type_lines(index: SearchIndex, typ: str, rel: np.ndarray, limit: int, used:
         if chunk is None:
             continue
         used.add(int(index.chunk_doc[chunk]))
-        n_docs = len(set(index.chunk_doc[pres[:, int(j)].indices].tolist()))
+        n_docs = np.unique(index.chunk_doc[pres[:, int(j)].indices]).size
         lines.append(
             Line(f"{index.entity_names[e]}（出現在 {n_docs} 份文件）", chunk, 2.95 - 0.01 * rank, "entity")
         )
@@ -316,7 +321,7 @@ def global_search(index: SearchIndex, question: str, k: int = 5, level: int | No
         lines.append(Line(f"{c['title']}：{c['summary']}", chunk, min(float(score), 2.9), "report"))
     if overview and ents and comm_ids:
         theme_chunks = [ln.chunk for ln in lines if ln.kind == "report"]
-        cover = np.asarray(index.presence[theme_chunks][:, ents].sum(axis=1)).ravel()
+        cover = np.asarray((index.chunk_entity[theme_chunks][:, ents] > 0).sum(axis=1)).ravel()
         names = "、".join(index.entity_names[e] for e in ents)
         lines.append(
             Line(

@@ -52,21 +52,18 @@ def local_search(index: SearchIndex, question: str, k: int = 5, seeds: list[int]
         score += 0.25 * np.minimum(near, 1.0) * (coverage > 0)
 
     seed_set = set(seeds)
-    rel_scored: list[tuple[float, int]] = []
-    for s in seeds:
-        for ri in index.relations_of[s]:
-            rel = index.relations[ri]
-            both = rel.source in seed_set and rel.target in seed_set
-            rel_scored.append(((2.0 if both else 1.0) * (1.0 + np.log1p(rel.weight)), ri))
-    rel_scored = sorted(set(rel_scored), key=lambda t: (-t[0], t[1]))
-    rel_ids = [ri for _, ri in rel_scored][:12]
+    # The seeds' relations, those between two seeds and heavier ones first; on arrays, as a hub
+    # entity of a large corpus has thousands of relations.
+    rels = index.relations
+    cand = np.unique(np.concatenate([index.relations_of.row(s) for s in seeds]))
+    between = np.isin(rels.source[cand], seeds) & np.isin(rels.target[cand], seeds)
+    rel_score = np.where(between, 2.0, 1.0) * (1.0 + np.log1p(rels.weight[cand]))
+    rel_ids = [int(ri) for ri in cand[np.lexsort((cand, -rel_score))][:12]]
     for ri in rel_ids:
         rel = index.relations[ri]
         both = rel.source in seed_set and rel.target in seed_set
-        for ev in rel.evidence:
-            c = index.chunk_index.get(ev.chunk_id)
-            if c is not None:
-                score[c] += 0.6 if both else 0.15
+        for c in rel.evidence:
+            score[c] += 0.6 if both else 0.15
     chunks = select_chunks(index, score, k)
 
     lines: list[Line] = []
@@ -74,11 +71,9 @@ def local_search(index: SearchIndex, question: str, k: int = 5, seeds: list[int]
         rel = index.relations[ri]
         if not (rel.source in seed_set and rel.target in seed_set) and len(seeds) > 1:
             continue
-        ev_chunk = next(
-            (index.chunk_index[ev.chunk_id] for ev in rel.evidence if ev.chunk_id in index.chunk_index), None
-        )
-        if ev_chunk is None:
+        if not rel.evidence:
             continue
+        ev_chunk = rel.evidence[0]
         text = relation_phrase(
             rel.type, zh_tw(index.entity_names[rel.source]), zh_tw(index.entity_names[rel.target])
         )

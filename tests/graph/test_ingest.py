@@ -208,7 +208,7 @@ import graph.store as store_mod
 from graph.ingest import ingest_paths
 from graph.settings import load_settings
 
-original = store_mod.Store.replace_extraction
+original = store_mod.Store.replace_extractions
 calls = {"n": 0}
 
 def dying(self, *a, **k):
@@ -217,7 +217,7 @@ def dying(self, *a, **k):
     if calls["n"] == int(sys.argv[3]):
         os.kill(os.getpid(), signal.SIGKILL)   # no cleanup, no rollback: like kill -9
 
-store_mod.Store.replace_extraction = dying
+store_mod.Store.replace_extractions = dying
 ingest_paths([sys.argv[1]], load_settings(env={}, overrides={"workspace": Path(sys.argv[2])}))
 """
 
@@ -233,7 +233,7 @@ def test_kill_mid_ingest_leaves_previous_state(tmp_path: Path) -> None:
         (corpus / f"post-{i}.md").write_text(DOC.format(title=f"新版 {i}", extra="加上 Dify。"), "utf-8")
     (corpus / "post-new.md").write_text(DOC.format(title="新文章", extra=""), "utf-8")
     proc = subprocess.run(
-        [sys.executable, "-c", KILLER, str(corpus), str(ws), "2"],
+        [sys.executable, "-c", KILLER, str(corpus), str(ws), "1"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -259,7 +259,8 @@ def test_cli_contract_export_json(tmp_path: Path) -> None:
         [*cmd, "ingest", str(corpus)], capture_output=True, text=True, env=env, timeout=300
     )
     assert ingest.returncode == 0, ingest.stderr
-    assert "ingested 3" in ingest.stdout
+    assert "ingested 3" in ingest.stdout and "search index ready" in ingest.stdout
+    assert len(list((ws / "cache").glob("search-*"))) == 1  # the first question will not build it
     out = subprocess.run([*cmd, "export", "--format", "json"], capture_output=True, text=True, env=env)
     data = json.loads(out.stdout)
     assert set(data) == {"documents", "entities", "relations", "communities"}
@@ -295,11 +296,15 @@ def test_progress_callback_reports_stages(tmp_path: Path) -> None:
     assert seen[0] == "reading" and "extracting" in seen and seen[-1] == "done"
 
 
-def test_parallel_extraction_gives_the_same_graph(tmp_path: Path, corpus_dir: Path) -> None:
+def test_parallel_extraction_gives_the_same_graph(
+    tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
+    import graph.ingest
     from graph.export import export_dict
 
+    monkeypatch.setattr(graph.ingest, "EXTRACT_WINDOW", 40)  # several windows in flight, a ragged last one
     corpus = tmp_path / "many"
     for i in range(5):  # 155 documents: enough for the process pool to start
         shutil.copytree(corpus_dir, corpus / f"copy{i}")
@@ -312,3 +317,31 @@ def test_parallel_extraction_gives_the_same_graph(tmp_path: Path, corpus_dir: Pa
         with open_store(ws, readonly=True) as s:
             exports.append(export_dict(s))
     assert exports[0] == exports[1]
+
+
+def test_a_document_whose_extraction_fails_fails_alone_and_is_retried(tmp_path: Path) -> None:
+    from extract.extractor import Extractor, ExtractorConfig
+
+    class Fragile(Extractor):
+        def extract_many(self, items):  # type: ignore[no-untyped-def]
+            if any("爆炸" in c.text for _, chunks in items for c in chunks):
+                raise ValueError("boom")
+            return super().extract_many(items)
+
+    corpus = tmp_path / "c"
+    write_docs(corpus, 3)
+    (corpus / "bad.md").write_text("# 壞檔\n\n這篇會讓抽取爆炸，雖然它也提到 Ollama。\n", encoding="utf-8")
+    ws = tmp_path / "ws"
+    report = ingest_paths([corpus], settings_for(ws), extractor=Fragile(ExtractorConfig()))
+    assert report.ingested == 3
+    assert [(Path(p).name, r) for p, r in report.failed] == [
+        ("bad.md", "extraction failed: ValueError: boom")
+    ]
+    with open_store(ws, readonly=True) as s:
+        docs = {Path(d["path"]).name: d for d in s.documents()}
+        assert docs["bad.md"]["raw_hash"] == ""  # so the next run retries it
+        assert s.chunks(docs["bad.md"]["id"]) == [] and len(s.chunks(docs["post-0.md"]["id"])) >= 1
+    retry = ingest_paths([corpus], settings_for(ws))
+    assert (retry.ingested, retry.unchanged, retry.failed) == (1, 3, [])
+    with open_store(ws, readonly=True) as s:
+        assert any("Ollama" in c.text for c in s.chunks(docs["bad.md"]["id"]))

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from neo4j import exceptions as nx
 
-from extract.records import EntityType, Relation, RelationType
+from extract.records import EntityType
 from graph.cli import main
 from graph.neo4j.client import Neo4jUnavailable, open_driver, with_retries
 from graph.neo4j.schema import schema_statements
-from graph.neo4j.sync import compute_centrality, sync_workspace, type_label, wanted_graph
+from graph.neo4j.sync import _merge, compute_centrality, sync_workspace, type_label, wanted_graph
 from graph.settings import load_settings
 from graph.store import open_store
 
@@ -105,22 +106,59 @@ def test_with_retries_backs_off_on_transient_errors_only() -> None:
 
 
 def test_centrality_degree_and_pagerank() -> None:
-    rels = [
-        Relation("r1", "a", "b", RelationType.USES, 1.0, 1.0),
-        Relation("r2", "a", "c", RelationType.USES, 1.0, 1.0),
-        Relation("r3", "a", "d", RelationType.IS_A, 3.0, 1.0),
-        Relation("r4", "zz", "a", RelationType.IS_A, 1.0, 1.0),  # unknown endpoint: ignored
+    edges = [
+        ("a", "b", 1.0),
+        ("a", "c", 1.0),
+        ("a", "d", 3.0),
+        ("zz", "a", 1.0),  # unknown endpoint: ignored
+        ("b", "b", 1.0),  # self-loop: ignored
     ]
-    c = compute_centrality(["a", "b", "c", "d", "e"], rels)
+    c = compute_centrality(["a", "b", "c", "d", "e"], edges)
     assert {k: v[0] for k, v in c.items()} == {"a": 3, "b": 1, "c": 1, "d": 1, "e": 0}
     assert sum(v[1] for v in c.values()) == pytest.approx(1.0)
     assert c["a"][1] > c["d"][1] > c["b"][1] > c["e"][1]  # the heavier edge lifts d above b
     assert compute_centrality([], []) == {}
+    assert compute_centrality(["a"], []) == {"a": (0, pytest.approx(1.0))}
+
+
+def test_pagerank_matches_igraph_and_is_bit_for_bit_repeatable() -> None:
+    import random
+
+    import igraph
+
+    rng = random.Random(3)
+    ids = [f"e{i:03d}" for i in range(300)]  # the last 20 stay isolated (dangling)
+    edges = [(rng.choice(ids[:280]), rng.choice(ids[:280]), rng.uniform(0.1, 5.0)) for _ in range(2000)]
+    ours = compute_centrality(ids, edges)
+    assert ours == compute_centrality(ids, edges)  # same floats, so content hashes never flip
+    kept = [(ids.index(a), ids.index(b), w) for a, b, w in edges if a != b]
+    g = igraph.Graph(n=len(ids), edges=[(a, b) for a, b, _ in kept], directed=False)
+    reference = g.pagerank(weights=[w for _, _, w in kept], damping=0.85, directed=False)
+    for i, eid in enumerate(ids):
+        assert ours[eid][1] == pytest.approx(reference[i], rel=1e-7)
+        assert ours[eid][0] == g.degree(i)
+
+
+def test_merge_pairs_sorted_streams_and_rejects_disorder() -> None:
+    wanted = [{"id": "a"}, {"id": "c"}, {"id": "d"}]
+    have = [{"id": "b"}, {"id": "c"}, {"id": "e"}]
+    got = [(w and w["id"], h and h["id"]) for w, h in _merge(wanted, have, "x")]
+    assert got == [("a", None), (None, "b"), ("c", "c"), ("d", None), (None, "e")]
+    with pytest.raises(RuntimeError, match="out of order"):
+        list(_merge([{"id": "b"}, {"id": "a"}], [], "x"))
 
 
 def test_wanted_graph_mirrors_the_store(tiny_workspace: Path) -> None:
     with open_store(tiny_workspace, readonly=True) as store:
-        g = wanted_graph(store)
+        w = wanted_graph(store)
+        g = SimpleNamespace(
+            documents=list(w.documents()),
+            chunks=list(w.chunks()),
+            entities=list(w.entities()),
+            relations=list(w.relations()),
+            communities=list(w.communities()),
+            parent=w.parent(),
+        )
         stats = store.stats()
         mention_pairs = store.conn.execute(
             "SELECT COUNT(DISTINCT m.chunk_id || '|' || ek.entity_id) FROM mentions m"
@@ -129,7 +167,10 @@ def test_wanted_graph_mirrors_the_store(tiny_workspace: Path) -> None:
     assert len(g.documents) == stats["documents"] and len(g.chunks) == stats["chunks"]
     assert len(g.entities) == stats["entities"] and len(g.relations) == stats["relations"]
     assert len(g.communities) == stats["communities"] == 3
-    assert len(g.mentions) == mention_pairs
+    assert sum(len(c["m"]) for c in g.chunks) == mention_pairs
+    for rows in (g.documents, g.chunks, g.entities, g.relations, g.communities):
+        ids = [r["id"] for r in rows]
+        assert ids == sorted(ids) and all(r["h"] for r in rows)  # id order: what the sync merges on
     assert sorted(g.parent) == [("c_org", "c_top"), ("c_run", "c_top")]
     llama = next(e for e in g.entities if e["id"] == "e_llama")
     assert llama["label"] == "Model" and "羊駝三" in llama["props"]["alias_text"]

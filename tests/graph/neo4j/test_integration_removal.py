@@ -29,12 +29,20 @@ def test_removed_document_disappears_from_neo4j(
             chunk_ids = {c.id for c in store.chunks(victim["id"])}
             only_there = {e for e, ds in entity_docs.items() if ds == (victim["id"],)}
         assert chunk_ids and only_there, "pick a document that has entities of its own"
+        with connect(settings) as d:
+            its_mentions = d.execute_query(
+                "MATCH (c:Chunk)-[m:MENTIONS]->() WHERE c.id IN $ids RETURN count(m) AS n",
+                ids=list(chunk_ids),
+                database_=settings.neo4j_database,
+            ).records[0]["n"]
         report = remove_paths([victim["path"]], settings.replace(neo4j_uri=""))
         assert report.removed == 1
         with open_store(ws_copy, readonly=True) as store:
             sync = sync_workspace(store, settings, progress=False)
             assert neo_counts(settings) == expected_counts(store)
+        # Exactly its rows: the document, its chunks, the links to them and their mentions.
         assert sync.removed["Document"] == 1 and sync.removed["Chunk"] == len(chunk_ids)
+        assert sync.removed["HAS_CHUNK"] == len(chunk_ids) and sync.removed["MENTIONS"] == its_mentions
         assert sync.removed["Entity"] >= len(only_there)
         with connect(settings) as d:
             left = d.execute_query(

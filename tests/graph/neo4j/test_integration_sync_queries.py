@@ -175,7 +175,9 @@ def test_top_entities_by_degree(first_sync: SyncReport, corpus: Store, neo4j_set
 
 def test_top_entities_by_pagerank(first_sync: SyncReport, corpus: Store, neo4j_settings: Settings) -> None:
     ents = corpus.entities()
-    cent = compute_centrality([e.id for e in ents], corpus.relations(with_evidence=False))
+    cent = compute_centrality(
+        [e.id for e in ents], ((r.source, r.target, r.weight) for r in corpus.relations(with_evidence=False))
+    )
     names = {e.id: e.name for e in ents}
     expected = sorted(cent, key=lambda i: (-cent[i][1], names[i], i))[:10]
     rows = run_named(neo4j_settings, "top_entities_by_pagerank", {"limit": 10}).records()
