@@ -15,8 +15,9 @@ from itertools import pairwise
 from extract.records import Chunk, stable_id
 
 # A sentence ends after CJK terminal punctuation (plus closing quotes/brackets), after
-# ASCII .!? followed by whitespace, or at a newline.
-_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[」』”’）)\]】]*|(?<=[A-Za-z0-9)\]])[.!?](?=\s)|\n")
+# ASCII .!? followed by whitespace, or at a newline. The lookbehind comes after the full stop it
+# checks, so the regex engine scans for candidate characters instead of trying it everywhere.
+_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[」』”’）)\]】]*|[.!?](?<=[A-Za-z0-9)\]][.!?])(?=\s)|\n")
 _LATIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/\-+#@]*")
 
 
@@ -24,21 +25,15 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in ``text`` (offset by ``base``), trimmed of surrounding space."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _END.finditer(text):
-        end = m.end() if m.group() != "\n" else m.start()
-        _add(text, start, end, base, spans)
-        start = m.end()
-    _add(text, start, len(text), base, spans)
+    n = len(text)
+    for s, e in [*(m.span() for m in _END.finditer(text)), (n, n)]:  # (n, n): the rest of the text
+        seg = text[start : s if s < n and text[s] == "\n" else e]  # a newline is not kept
+        head = seg.lstrip()  # str.strip trims what str.isspace calls space
+        if head:
+            first = base + start + len(seg) - len(head)
+            spans.append((first, first + len(head.rstrip())))
+        start = e
     return spans
-
-
-def _add(text: str, start: int, end: int, base: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((base + start, base + end))
 
 
 def _hard_split(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:

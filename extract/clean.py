@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -35,7 +36,19 @@ MIN_BOILERPLATE_CHARS = 8
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_WS = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs → one space, ends trimmed. ``str.split`` splits on exactly what the regex
+    ``\\s`` matches (``str.isspace``), and is several times faster than ``re.sub``."""
+    return " ".join(text.split())
+
+
+def _no_space(text: str) -> str:
+    """``text`` without any whitespace (see :func:`_squash`)."""
+    return "".join(text.split())
+
+
 _KEYS = {
     "title": ("title", "標題", "标题", "題目", "题目", "名稱"),
     "date": ("date", "時間", "时间", "日期", "published", "發佈時間", "發表時間", "created"),
@@ -135,7 +148,7 @@ def _tags(value: Any) -> tuple[str, ...]:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = _WS.sub(" ", text).strip()
+    text = _squash(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -153,12 +166,17 @@ def _inline_text(token: Token) -> str:
             parts.append(child.content)  # alt text
         elif child.type == "html_inline":
             continue
-    return _WS.sub(" ", "".join(parts)).strip()
+    return _squash("".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _markdown_parser() -> MarkdownIt:
+    """One parser for all documents: building one sets up every rule chain (``parse`` keeps no state)."""
+    return MarkdownIt("commonmark").enable("table")
 
 
 def _markdown_blocks(text: str) -> list[Block]:
-    md = MarkdownIt("commonmark").enable("table")
-    tokens = md.parse(text)
+    tokens = _markdown_parser().parse(text)
     blocks: list[Block] = []
     heading = ""
     list_depth = 0
@@ -226,12 +244,47 @@ _LEAF_BLOCKS = {"p", "pre", "blockquote", "figcaption", "dt", "dd", "address", "
 _LISTS = {"ul", "ol", "menu"}
 
 
+_NESTED_BLOCKS = _LEAF_BLOCKS | _LISTS | {"table", "div"}
+_DROP_ALL = _DROP | {"head"}
+
+
+def _first_tag(node: Tag, names: Collection[str]) -> Tag | None:
+    """``node.find(names)`` without building a bs4 filter per call: the first descendant tag so named."""
+    for d in node.descendants:
+        if isinstance(d, Tag) and d.name in names:
+            return d
+    return None
+
+
+def _child_tags(node: Tag, names: Collection[str]) -> list[Tag]:
+    """``node.find_all(names, recursive=False)``: the child tags so named, in order."""
+    return [c for c in node.children if isinstance(c, Tag) and c.name in names]
+
+
 def _html_blocks(html: str) -> tuple[list[Block], dict[str, Any]]:
     soup = BeautifulSoup(html, "html.parser")
+    # One walk over the tree finds what the separate find/find_all calls would (title, meta
+    # tags, the first <time>, the tags to drop), in the same document order.
+    title: Tag | None = None
+    time_tag: Tag | None = None
+    metas: list[Tag] = []
+    dropped: list[Tag] = []
+    for d in soup.descendants:
+        if not isinstance(d, Tag):
+            continue
+        name = d.name
+        if name == "meta":
+            metas.append(d)
+        elif name == "title" and title is None:
+            title = d
+        elif name == "time" and time_tag is None:
+            time_tag = d
+        if name in _DROP_ALL:
+            dropped.append(d)
     meta: dict[str, Any] = {}
-    if soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    for tag in soup.find_all("meta"):
+    if title and title.string:
+        meta["title"] = title.string.strip()
+    for tag in metas:
         name = str(tag.get("name") or tag.get("property") or "").lower()
         content = str(tag.get("content") or "").strip()
         if not content:
@@ -242,11 +295,9 @@ def _html_blocks(html: str) -> tuple[list[Block], dict[str, Any]]:
             meta["tags"] = content
         elif name in {"date", "article:published_time"}:
             meta["date"] = content
-    if "date" not in meta:
-        t = soup.find("time")
-        if isinstance(t, Tag):
-            meta["date"] = str(t.get("datetime") or t.get_text(strip=True))
-    for tag in soup.find_all(_DROP | {"head"}):
+    if "date" not in meta and time_tag is not None:
+        meta["date"] = str(time_tag.get("datetime") or time_tag.get_text(strip=True))
+    for tag in dropped:
         tag.decompose()
     blocks: list[Block] = []
     state = {"heading": ""}
@@ -256,14 +307,14 @@ def _html_blocks(html: str) -> tuple[list[Block], dict[str, Any]]:
 
 
 def _text_of(node: Tag) -> str:
-    return _WS.sub(" ", node.get_text(" ")).strip()
+    return _squash(node.get_text(" "))
 
 
 def _walk_html(node: Tag, blocks: list[Block], state: dict[str, str]) -> None:
     loose: list[str] = []
 
     def flush() -> None:
-        txt = _WS.sub(" ", " ".join(loose)).strip()
+        txt = _squash(" ".join(loose))
         loose.clear()
         if txt:
             blocks.append(Block("paragraph", txt, state["heading"]))
@@ -288,7 +339,7 @@ def _walk_html(node: Tag, blocks: list[Block], state: dict[str, str]) -> None:
                 txt = child.get_text().strip("\n")
                 if txt.strip():
                     blocks.append(Block("code", txt, state["heading"]))
-            elif child.find(_LEAF_BLOCKS | _LISTS | {"table", "div"}):
+            elif _first_tag(child, _NESTED_BLOCKS) is not None:
                 _walk_html(child, blocks, state)
             else:
                 txt = _text_of(child)
@@ -296,23 +347,23 @@ def _walk_html(node: Tag, blocks: list[Block], state: dict[str, str]) -> None:
                     blocks.append(Block("paragraph", txt, state["heading"]))
         elif name in _LISTS:
             flush()
-            items = [li for li in child.find_all("li", recursive=False)]
+            items = _child_tags(child, ("li",))
             texts = [_text_of(li) for li in items]
             only_links = len(items) >= 2 and all(
-                (a := li.find("a")) is not None and _text_of(a) == t
+                (a := _first_tag(li, ("a",))) is not None and _text_of(a) == t
                 for li, t in zip(items, texts, strict=True)
             )
             if only_links:
                 blocks.append(Block("menu", " ｜ ".join(texts), state["heading"]))
             else:
                 for li, txt in zip(items, texts, strict=True):
-                    if li.find(_LISTS):
+                    if _first_tag(li, _LISTS) is not None:
                         _walk_html(li, blocks, state)
                     elif txt:
                         blocks.append(Block("item", txt, state["heading"]))
         elif name == "tr":
             flush()
-            cells = [_text_of(c) for c in child.find_all(["td", "th"], recursive=False)]
+            cells = [_text_of(c) for c in _child_tags(child, ("td", "th"))]
             if any(cells):
                 blocks.append(Block("row", " | ".join(cells), state["heading"]))
         elif name == "br":
@@ -359,7 +410,7 @@ def _text_blocks(text: str) -> list[Block]:
 
     def flush() -> None:
         if para:
-            blocks.append(Block("paragraph", _WS.sub(" ", " ".join(para)).strip(), heading))
+            blocks.append(Block("paragraph", _squash(" ".join(para)), heading))
             para.clear()
 
     for raw in text.split("\n"):
@@ -390,11 +441,11 @@ def _text_blocks(text: str) -> list[Block]:
 
 def block_hash(block: Block) -> str:
     """Identity of a block for repetition counting: whitespace-insensitive, kind-insensitive."""
-    return hashlib.sha1(_WS.sub("", block.text).encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha1(_no_space(block.text).encode("utf-8")).hexdigest()[:20]
 
 
 def can_be_boilerplate(block: Block) -> bool:
-    return block.kind != "heading" and len(_WS.sub("", block.text)) >= MIN_BOILERPLATE_CHARS
+    return block.kind != "heading" and len(_no_space(block.text)) >= MIN_BOILERPLATE_CHARS
 
 
 def boilerplate_hashes(

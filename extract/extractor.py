@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from extract.junk import junk_reason
@@ -39,7 +40,7 @@ from extract.records import (
     RelationCandidate,
     RelationType,
 )
-from extract.relations import Sentence, chunk_for, sentence_relations, split_sentences
+from extract.relations import ChunkIndex, Sentence, sentence_relations, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -153,10 +154,11 @@ class Extractor:
         if not body.strip():
             return DocExtraction()
         cands = self._candidates(body, ckip_hits)
-        mentions = self._mentions(doc.id, body, cands, chunks)
+        index = ChunkIndex(chunks)
+        mentions = self._mentions(doc.id, body, cands, index)
         sentences = split_sentences(body)
         relations = sentence_relations(doc.id, body, sentences, mentions, chunks)
-        relations.extend(self._variant_relations(doc.id, body, mentions, sentences, chunks))
+        relations.extend(self._variant_relations(doc.id, body, mentions, sentences, index))
         return DocExtraction(tuple(mentions), tuple(relations))
 
     # -- candidates --------------------------------------------------------------------------------
@@ -169,24 +171,24 @@ class Extractor:
         lex_spans: list[tuple[int, int]] = []
         lex_prio = _PRIORITY["lexicon"]
         family_key = self.lexicon.family_key
-        for h in self.lexicon.find(body, view):
-            if h.entry.ignore:
-                ignored.append((h.start, h.end))
-                lex_spans.append((h.start, h.end))
+        for start, end, entry in self.lexicon.find_spans(body, view):
+            if entry.ignore:
+                ignored.append((start, end))
+                lex_spans.append((start, end))
                 continue
-            if masks and in_spans(masks, h.start, h.end):
+            if masks and in_spans(masks, start, end):
                 continue
-            lex_spans.append((h.start, h.end))
+            lex_spans.append((start, end))
             cands.append(
                 _Cand(
-                    h.start,
-                    h.end,
-                    h.entry.type,
+                    start,
+                    end,
+                    entry.type,
                     "lexicon",
                     0.95,
-                    match_key(h.alias),
-                    h.entry.name,
-                    family_key(h.entry),
+                    match_key(body[start:end]),
+                    entry.name,
+                    family_key(entry),
                     lex_prio,
                     True,
                     _NO_EXTRA,
@@ -198,6 +200,13 @@ class Extractor:
             *find_chinese_terms(body),
             *find_persons(body),
         ]
+        # A pattern name on exactly the span of a lexicon name, with a lower priority, always loses
+        # to it in best_cover and leaves the rest of the cover as it is (a strictly outweighed span
+        # on the same offsets is never chosen): most pattern hits are such names, so they are not
+        # made candidates at all. Their keys still count as sightings for _require_support.
+        lexicon_at = {(c.start, c.end) for c in cands}
+        shadowed: list[str] = []
+        pattern_info = self._pattern_info
         for p in pattern_hits:
             start, end = p.start, p.end
             if masks and in_spans(masks, start, end):
@@ -207,7 +216,15 @@ class Extractor:
                 continue
             if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, start, end):
                 continue  # Chinese phrases never override a known name
-            cands.append(self._pattern_cand(p, surface))
+            etype, conf, key, canonical, family, priority, fixed, extra = pattern_info(
+                p.key_text or surface, p.type, p.pattern, p.confidence
+            )
+            if priority < lex_prio and (start, end) in lexicon_at:
+                shadowed.append(key)
+                continue
+            cands.append(
+                _Cand(start, end, etype, "pattern", conf, key, canonical, family, priority, fixed, extra)
+            )
         for start, end, etype, conf in ckip_hits:
             surface = body[start:end]
             if in_spans(masks, start, end) or junk_reason(surface):
@@ -229,21 +246,13 @@ class Extractor:
                     extra={} if known is not None or conf >= 0.5 else {"pattern": "ckip-weak"},
                 )
             )
-        cands = self._require_support(body, cands)
+        cands = self._require_support(body, cands, shadowed)
         chosen = best_cover([(c.start, c.end, (c.end - c.start) * c.priority) for c in cands])
         out = [cands[i] for i in chosen]
         for c in out:
             if not c.type_fixed:
                 c.type = self._context_type(body, c)
         return out
-
-    def _pattern_cand(self, p: PatternHit, surface: str) -> _Cand:
-        etype, extractor_conf, key, canonical, family, priority, fixed, extra = self._pattern_info(
-            p.key_text or surface, p.type, p.pattern, p.confidence
-        )
-        return _Cand(
-            p.start, p.end, etype, "pattern", extractor_conf, key, canonical, family, priority, fixed, extra
-        )
 
     def _pattern_info(
         self, text: str, ptype: EntityType, pattern: str, confidence: float
@@ -289,9 +298,13 @@ class Extractor:
         self._pattern_cache[cache_key] = info
         return info
 
-    def _require_support(self, body: str, cands: list[_Cand]) -> list[_Cand]:
-        """Drop low-confidence pattern names seen once in the document and never defined."""
+    def _require_support(self, body: str, cands: list[_Cand], also_seen: Sequence[str]) -> list[_Cand]:
+        """Drop low-confidence pattern names seen once in the document and never defined.
+
+        ``also_seen``: keys of names found but not made candidates; they count as sightings.
+        """
         counts = Counter(c.key for c in cands)
+        counts.update(also_seen)
         out = []
         for c in cands:
             weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
@@ -309,25 +322,24 @@ class Extractor:
 
     # -- mentions ----------------------------------------------------------------------------------
 
-    def _mentions(
-        self, doc_id: str, body: str, cands: Sequence[_Cand], chunks: Sequence[Chunk]
-    ) -> list[Mention]:
-        mentions: list[Mention] = []
-        for c in sorted(cands, key=lambda c: c.start):
-            mentions.append(
-                Mention(
-                    doc_id,
-                    chunk_for(chunks, c.start, c.end),
-                    c.start,
-                    c.end,
-                    body[c.start : c.end],
-                    c.key,
-                    c.type,
-                    c.extractor,
-                    round(c.confidence, 3),
-                    c.canonical,
-                )
+    def _mentions(self, doc_id: str, body: str, cands: Sequence[_Cand], index: ChunkIndex) -> list[Mention]:
+        ordered = sorted(cands, key=attrgetter("start"))
+        chunk_ids = index.chunk_ids([c.start for c in ordered], [c.end for c in ordered])
+        mentions = [
+            Mention(
+                doc_id,
+                chunk_id,
+                c.start,
+                c.end,
+                body[c.start : c.end],
+                c.key,
+                c.type,
+                c.extractor,
+                round(c.confidence, 3),
+                c.canonical,
             )
+            for c, chunk_id in zip(ordered, chunk_ids, strict=True)
+        ]
         # Families that are not written in the document still need their key (for VARIANT_OF).
         families = {c.family for c in cands if c.family}
         if not families:
@@ -344,7 +356,7 @@ class Extractor:
             mentions.append(
                 Mention(
                     doc_id,
-                    chunk_for(chunks, c.start, c.end),
+                    index.chunk_for(c.start, c.end),
                     c.start,
                     c.end,
                     body[c.start : c.end],
@@ -385,21 +397,21 @@ class Extractor:
         body: str,
         mentions: Sequence[Mention],
         sentences: Sequence[Sentence],
-        chunks: Sequence[Chunk],
+        index: ChunkIndex,
     ) -> list[RelationCandidate]:
         """VARIANT_OF from a variant mention to its family, where one sentence names both (once per pair)."""
-        fams: list[tuple[Mention, str, str]] = []
-        for m in mentions:
-            if m.extractor == "variant":
-                continue
-            own, fam = self._family_of(m.key, m.surface)
-            if fam:
-                fams.append((m, own, fam))
+        family_of = self._family_of
+        families = [family_of(m.key, m.surface) for m in mentions]  # one look-up per mention
+        fams = [
+            (m, own, fam)
+            for m, (own, fam) in zip(mentions, families, strict=True)
+            if fam and m.extractor != "variant"
+        ]
         if not fams:
             return []
         by_canon: dict[str, str] = {}
-        for m in mentions:
-            by_canon.setdefault(self._family_of(m.key, m.surface)[0], m.key)
+        for m, (own, _) in zip(mentions, families, strict=True):
+            by_canon.setdefault(own, m.key)
         out: list[RelationCandidate] = []
         seen: set[tuple[str, str]] = set()
         starts = [s.start for s in sentences]
@@ -407,10 +419,10 @@ class Extractor:
         # only where the text names both (「Llama 3.1 405B 是 Llama 3.1 家族中最大的版本」); the
         # family link itself is kept by the placeholder mention and Entity.variant_of.
         named: dict[int, set[str]] = {}
-        for m in mentions:
+        for m, (own, _) in zip(mentions, families, strict=True):
             if m.extractor != "variant":
                 i = bisect.bisect_right(starts, m.start) - 1
-                named.setdefault(i, set()).add(self._family_of(m.key, m.surface)[0])
+                named.setdefault(i, set()).add(own)
         for m, own, fam in fams:
             fam_key = by_canon.get(fam, fam)
             if fam_key == m.key or fam == own or (m.key, fam_key) in seen:
@@ -427,7 +439,7 @@ class Extractor:
             out.append(
                 RelationCandidate(
                     doc_id,
-                    chunk_for(chunks, s, e),
+                    index.chunk_for(s, e),
                     m.key,
                     fam_key,
                     RelationType.VARIANT_OF,

@@ -20,6 +20,7 @@ all pointing to the same entry — so every hit is still a name whose
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 import unicodedata
@@ -247,27 +248,43 @@ def _is_word_char(c: str) -> bool:
     return c in _WORD_CHARS
 
 
-def latin_boundary_ok(text: str, start: int, end: int) -> bool:
-    """A Latin/digit name must not start or end inside a longer Latin word.
+# Character classes of the boundary check, per ASCII code (index 128: every other character).
+_WORD, _JOIN_LEFT, _JOIN_RIGHT, _PLUS = 1, 2, 4, 8
+_CHAR_CLASS = np.zeros(129, dtype=np.uint8)
+for _c in _WORD_CHARS:
+    _CHAR_CLASS[ord(_c)] |= _WORD
+for _c in ".-_:/+@":
+    _CHAR_CLASS[ord(_c)] |= _JOIN_LEFT
+for _c in ".-_:/@":
+    _CHAR_CLASS[ord(_c)] |= _JOIN_RIGHT
+_CHAR_CLASS[ord("+")] |= _PLUS
 
-    ``RAG`` in ``STORAGE`` is rejected; so is ``Llama 3`` inside ``Llama 3.1``
-    and ``Breeze-7B`` inside ``Breeze-7B-Instruct`` (a continuing version or
-    name part is joined by ``.``, ``-``, ``_`` or ``:`` followed by a letter or digit).
+
+def latin_boundaries_ok(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each span [starts[i], ends[i]) of ``text`` keeps to Latin word boundaries.
+
+    A Latin/digit name must not start or end inside a longer Latin word: ``RAG``
+    in ``STORAGE`` is rejected; so is ``Llama 3`` inside ``Llama 3.1`` and
+    ``Breeze-7B`` inside ``Breeze-7B-Instruct`` (a continuing version or name part
+    is joined by ``.``, ``-``, ``_`` or ``:`` followed by a letter or digit).
+    Vectorised: a document has hundreds of Latin lexicon hits, and this checks all
+    of them with a few array operations on the classes of their neighbouring characters.
     """
-    word = _WORD_CHARS
-    if start > 0 and text[start] in word:
-        prev = text[start - 1]
-        if prev in word:
-            return False
-        if prev in ".-_:/+@" and start > 1 and text[start - 2] in word:
-            return False
-    if end < len(text) and text[end - 1] in word:
-        nxt = text[end]
-        if nxt in word or nxt == "+":
-            return False
-        if nxt in ".-_:/@" and end + 1 < len(text) and text[end + 1] in word:
-            return False
-    return True
+    cls = np.zeros(len(text) + 4, dtype=np.uint8)  # two never-word characters padding each side
+    cls[2:-2] = _CHAR_CLASS[np.minimum(_codes(text), 128)]
+    word = (cls & _WORD).astype(bool)
+    s, e = starts + 2, ends + 2  # padded positions of text[start] and text[end]
+    bad_left = word[s] & (word[s - 1] | ((cls[s - 1] & _JOIN_LEFT).astype(bool) & word[s - 2]))
+    right = cls[e]
+    bad_right = word[e - 1] & (
+        word[e] | (right & _PLUS).astype(bool) | ((right & _JOIN_RIGHT).astype(bool) & word[e + 1])
+    )
+    return ~(bad_left | bad_right)
+
+
+def latin_boundary_ok(text: str, start: int, end: int) -> bool:
+    """:func:`latin_boundaries_ok` for one span."""
+    return bool(latin_boundaries_ok(text, np.array([start]), np.array([end]))[0])
 
 
 def _as_list(value: Any) -> list[str]:
@@ -405,10 +422,19 @@ class Lexicon:
                 for w in extra:
                     if len(w) >= 2 and w not in words:
                         words[w] = (k, e)
+        # Automaton value: the word's number; per number, its entry, its length and whether
+        # either end is a Latin letter/digit (Han-only names skip the boundary check).
         self._automaton = ahocorasick.Automaton()
-        for w, (k, e) in words.items():
-            latin = _is_word_char(w[0]) or _is_word_char(w[-1])
-            self._automaton.add_word(w, (k, e, len(w), latin))
+        self._word_entries: list[LexEntry] = []
+        lens: list[int] = []
+        latin: list[bool] = []
+        for w, (_k, e) in words.items():
+            self._automaton.add_word(w, len(self._word_entries))
+            self._word_entries.append(e)
+            lens.append(len(w))
+            latin.append(_is_word_char(w[0]) or _is_word_char(w[-1]))
+        self._word_lens = np.array(lens, dtype=np.int64)
+        self._word_latin = np.array(latin, dtype=bool)
         if words:
             self._automaton.make_automaton()
         self._family_keys: dict[str, str] = {}
@@ -455,28 +481,28 @@ class Lexicon:
 
     def find(self, text: str, view: TextView | None = None) -> list[LexHit]:
         """Non-overlapping lexicon names in ``text``, leftmost-longest, Latin word boundaries checked."""
+        return [LexHit(s, e, entry, text[s:e]) for s, e, entry in self.find_spans(text, view)]
+
+    def find_spans(self, text: str, view: TextView | None = None) -> list[tuple[int, int, LexEntry]]:
+        """:meth:`find` as (start, end, entry) tuples, for callers that need no :class:`LexHit`."""
         if not self._by_key or not text:
             return []
         view = view or make_view(text)
-        raw = list(self._automaton.iter(view.view))
-        if not raw:
+        flat = np.fromiter(itertools.chain.from_iterable(self._automaton.iter(view.view)), dtype=np.int64)
+        if not flat.size:
             return []
-        # View offsets → text offsets for all hits at once.
-        vends = np.fromiter((r[0] for r in raw), dtype=np.int64, count=len(raw))
-        lens = np.fromiter((r[1][2] for r in raw), dtype=np.int64, count=len(raw))
-        starts: list[int] = view.index[vends - lens + 1].tolist()
-        ends: list[int] = (view.index[vends] + 1).tolist()
-        spans: list[tuple[int, int, float]] = []
-        entries: list[LexEntry] = []
-        for (_vend, (_k, entry, _n, latin)), start, end in zip(raw, starts, ends, strict=True):
-            if latin and not latin_boundary_ok(text, start, end):
-                continue
-            spans.append((start, end, float(end - start)))
-            entries.append(entry)
-        return [
-            LexHit(spans[i][0], spans[i][1], entries[i], text[spans[i][0] : spans[i][1]])
-            for i in best_cover(spans)
-        ]
+        # (view end, word number) pairs → text offsets, for all hits at once.
+        vends, words = flat[0::2], flat[1::2]
+        starts = view.index[vends - self._word_lens[words] + 1]
+        ends = view.index[vends] + 1
+        latin = self._word_latin[words]
+        if latin.any():
+            keep = ~latin | latin_boundaries_ok(text, starts, ends)
+            starts, ends, words = starts[keep], ends[keep], words[keep]
+        spans = [(s, e, float(e - s)) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        entries = self._word_entries
+        word_list: list[int] = words.tolist()
+        return [(spans[i][0], spans[i][1], entries[word_list[i]]) for i in best_cover(spans)]
 
 
 def best_cover(spans: Sequence[tuple[int, int, float]]) -> list[int]:

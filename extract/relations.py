@@ -12,23 +12,28 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import ahocorasick
+import numpy as np
 
 from extract.records import Chunk, EntityType, Mention, RelationCandidate, RelationType
 
 R = RelationType
 
-_SENT_END = re.compile(r"[。！？；!?]+[」』）)]*|\n+|(?<=[a-z0-9)])\.(?=\s+[A-Z])")
+# The lookbehind follows the full stop it checks: the regex engine then scans for candidates.
+_SENT_END = re.compile(r"[。！？；!?]+[」』）)]*|\n+|\.(?<=[a-z0-9)]\.)(?=\s+[A-Z])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•・]|\d+[.)、]|[（(]?\d+[)）])\s+")
 _TABLE_ROW = re.compile(r"\|.*\||\t.*\t")
+_PUNCT = re.compile(r"[。！？，,.!?]")
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
+    """A sentence's span and kind (a tuple: documents have hundreds, and tuples are cheap to make)."""
+
     start: int
     end: int
     kind: str  # "prose" | "item" | "row" | "short"
@@ -39,65 +44,87 @@ def split_sentences(body: str) -> list[Sentence]:
     out: list[Sentence] = []
     line_start = 0
     for line in body.split("\n"):
+        if not line.strip():  # no sentence, and no kind to decide
+            line_start += len(line) + 1
+            continue
         kind = "prose"
-        if _TABLE_ROW.search(line):
+        if ("|" in line or "\t" in line) and _TABLE_ROW.search(line):
             kind = "row"
         elif _LIST_ITEM.match(line):
             kind = "item"
-        elif len(line.strip()) < 30 and not re.search(r"[。！？，,.!?]", line):
+        elif len(line.strip()) < 30 and not _PUNCT.search(line):
             kind = "short"
         pos = 0
-        for m in _SENT_END.finditer(line):
-            if m.end() > pos and line[pos : m.end()].strip():
-                out.append(_trimmed(line, line_start, pos, m.end(), kind))
-            pos = m.end()
-        if line[pos:].strip():
-            out.append(_trimmed(line, line_start, pos, len(line), kind))
+        for end in [*(m.end() for m in _SENT_END.finditer(line)), len(line)]:
+            seg = line[pos:end]
+            head = seg.lstrip()  # str.strip trims what str.isspace calls space
+            if head:
+                s = line_start + pos + len(seg) - len(head)
+                out.append(Sentence(s, s + len(head.rstrip()), kind))
+            pos = end
         line_start += len(line) + 1
     return out
 
 
-def _trimmed(line: str, base: int, s: int, e: int, kind: str) -> Sentence:
-    while s < e and line[s].isspace():
-        s += 1
-    while e > s and line[e - 1].isspace():
-        e -= 1
-    return Sentence(base + s, base + e, kind)
+class ChunkIndex:
+    """Finds the chunk of a span, over one document's chunks (in body order, overlapping by a sentence).
 
-
-def chunk_for(chunks: Sequence[Chunk], start: int, end: int) -> str:
-    """Id of the first chunk containing [start, end), else of the chunk containing ``start``.
-
-    Chunks are in body order and may overlap by a sentence, so a bisect on their
-    starts finds the candidates in G_(log n) (documents can have thousands of chunks).
+    A document asks this for every mention and every sentence with mentions, so the
+    chunk bounds are kept as plain lists, built once per document, and each look-up
+    is a bisect plus a scan of the few chunks around it.
     """
-    if not chunks:
-        return ""
-    starts = _starts(chunks)
-    i = bisect.bisect_right(starts, start) - 1
-    lo = i
-    while lo > 0 and chunks[lo - 1].end > start:  # earlier chunks overlapping ``start``
-        lo -= 1
-    for c in chunks[max(lo, 0) : i + 1]:
-        if c.start <= start and end <= c.end:
-            return c.id
-    for c in chunks[max(lo, 0) : i + 1]:
-        if c.start <= start < c.end:
-            return c.id
-    return chunks[max(i, 0)].id
 
+    __slots__ = ("ends", "ids", "ordered", "starts")
 
-_STARTS_CACHE: dict[int, tuple[Sequence[Chunk], list[int]]] = {}
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.starts = [c.start for c in chunks]
+        self.ends = [c.end for c in chunks]
+        self.ids = [c.id for c in chunks]
+        # As make_chunks makes them: starts and ends both non-decreasing (see chunk_ids).
+        self.ordered = all(a <= b for a, b in itertools.pairwise(self.starts)) and all(
+            a <= b for a, b in itertools.pairwise(self.ends)
+        )
 
+    def chunk_ids(self, starts: Sequence[int], ends: Sequence[int]) -> list[str]:
+        """:meth:`chunk_for` of many spans at once.
 
-def _starts(chunks: Sequence[Chunk]) -> list[int]:
-    cached = _STARTS_CACHE.get(id(chunks))
-    if cached is not None and cached[0] is chunks:
-        return cached[1]
-    starts = [c.start for c in chunks]
-    _STARTS_CACHE.clear()
-    _STARTS_CACHE[id(chunks)] = (chunks, starts)
-    return starts
+        With starts and ends of the chunks both in order, every step of
+        :meth:`chunk_for` is a binary search, so all spans are placed with a few
+        array operations: the chunks before ``start`` that still overlap it begin
+        at the first chunk ending after ``start``; the first of those containing
+        the whole span is the first ending at or after ``end``.
+        """
+        if not self.ordered or not self.ids:
+            return [self.chunk_for(s, e) for s, e in zip(starts, ends, strict=True)]
+        cs, ce = np.array(self.starts), np.array(self.ends)
+        a, b = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        last = np.searchsorted(cs, a, "right") - 1  # the last chunk starting at or before ``a``
+        overlapping = np.searchsorted(ce, a, "right")  # the first chunk ending after ``a``
+        lo = np.maximum(np.minimum(overlapping, last), 0)
+        whole = np.maximum(np.searchsorted(ce, b, "left"), lo)  # first containing [a, b)
+        part = np.maximum(overlapping, lo)  # first containing ``a``
+        pick = np.where(whole <= last, whole, np.where(part <= last, part, np.maximum(last, 0)))
+        ids = self.ids
+        return [ids[k] for k in pick.tolist()]
+
+    def chunk_for(self, start: int, end: int) -> str:
+        """Id of the first chunk containing [start, end), else of the chunk containing ``start``."""
+        ids = self.ids
+        if not ids:
+            return ""
+        starts, ends = self.starts, self.ends
+        i = bisect.bisect_right(starts, start) - 1
+        lo = i
+        while lo > 0 and ends[lo - 1] > start:  # earlier chunks overlapping ``start``
+            lo -= 1
+        lo = max(lo, 0)
+        for j in range(lo, i + 1):
+            if starts[j] <= start and end <= ends[j]:
+                return ids[j]
+        for j in range(lo, i + 1):
+            if starts[j] <= start < ends[j]:
+                return ids[j]
+        return ids[max(i, 0)]
 
 
 # --- cue rules ------------------------------------------------------------------------------------
@@ -192,6 +219,8 @@ class _Rule:
     keys: tuple[str, ...]  # trigger words: the rule runs only on sentences holding one
     mapper: Mapper
     after: bool = False  # no subject before the cue: look for a model after it (「在 X 上跑 M」)
+    explicit: bool = False  # names its source (group ``a``) as well as its target
+    trained: bool = False  # a training rule: people may be its subject (see :func:`_subjects`)
 
 
 def _rule(name: str, source: str, keys: str, mapper: Mapper, after: bool = False) -> _Rule:
@@ -202,7 +231,7 @@ def _rule(name: str, source: str, keys: str, mapper: Mapper, after: bool = False
         .replace("F", _F)
         .replace("G", _G)
     )
-    return _Rule(name, rx, tuple(keys.split()), mapper, after)
+    return _Rule(name, rx, tuple(keys.split()), mapper, after, "a" in rx.groupindex, name.startswith("train"))
 
 
 _DEV_VERBS = "開發|推出|釋出|發布|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品"
@@ -433,22 +462,19 @@ class _Template:
     __slots__ = ("clause_ends", "slot_of", "slots", "text")
 
     def __init__(self, body: str, sent: Sentence, inside: Sequence[Mention]) -> None:
-        parts: list[str] = []
+        parts: list[str] = []  # the text between mentions
         slots: list[int] = []
-        pos, n = sent.start, 0
+        pos = shift = sent.start  # template position = body position - shift
         for m in inside:
-            seg = body[pos : m.start]
-            parts.append(seg)
-            n += len(seg)
-            slots.append(n)
-            parts.append(MARK)
-            n += 1
+            parts.append(body[pos : m.start])
+            slots.append(m.start - shift)
+            shift += m.end - m.start - 1
             pos = m.end
         parts.append(body[pos : sent.end])
-        self.text = "".join(parts)
+        self.text = text = MARK.join(parts)
         self.slots = slots
-        self.slot_of = {t: i for i, t in enumerate(slots)}
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(self.text)]
+        self.slot_of = dict(zip(slots, range(len(slots)), strict=True))
+        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
 
     def clause_start(self, tpos: int) -> int:
         i = bisect.bisect_left(self.clause_ends, tpos) - 1
@@ -569,17 +595,17 @@ def _subjects(
 
 
 def typed_relations(
-    body: str, sent: Sentence, inside: Sequence[Mention], rule_ids: Sequence[int], topic: Mention | None
+    tpl: _Template, inside: Sequence[Mention], rule_ids: Iterable[int], topic: Mention | None
 ) -> list[tuple[Mention, Mention, RelationType, float]]:
     """(source, target, type, confidence) for the cue-marked pairs of one sentence."""
-    tpl = _Template(body, sent, inside)
     out: list[tuple[Mention, Mention, RelationType, float]] = []
     claimed: set[int] = set()  # targets an earlier (higher-priority) rule already used
-    for ri in sorted(set(rule_ids)):
+    text, slot_of = tpl.text, tpl.slot_of
+    for ri in sorted(rule_ids):
         rule = _RULES[ri]
-        explicit = "a" in rule.rx.groupindex
-        for m in rule.rx.finditer(tpl.text):
-            b_slot = tpl.slot_of.get(m.start("b"))
+        explicit = rule.explicit
+        for m in rule.rx.finditer(text):
+            b_slot = slot_of.get(m.start("b"))
             if b_slot is None or b_slot in claimed:
                 continue
             targets = _enumerated(tpl, inside, _object(tpl, inside, b_slot))
@@ -592,9 +618,7 @@ def typed_relations(
                 sources = [inside[tpl.slot_of[m.start("a")]]]
                 conf = 0.75
             else:
-                subj = _subjects(
-                    tpl, inside, m.start(), topic, rule.after, m.end(), rule.name.startswith("train")
-                )
+                subj = _subjects(tpl, inside, m.start(), topic, rule.after, m.end(), rule.trained)
                 if not subj:
                     continue
                 sources = subj
@@ -672,15 +696,21 @@ def _lead_compare(
     return out
 
 
-def _rule_ids_by_sentence(body: str, sentences: Sequence[Sentence]) -> dict[int, list[int]]:
+def _rule_ids_by_sentence(body: str, sentences: Sequence[Sentence]) -> dict[int, set[int]]:
     """Sentence index → ids of the rules whose trigger words it holds (one automaton pass)."""
     auto, rules_of = _trigger_automaton()
     starts = [s.start for s in sentences]
-    out: dict[int, list[int]] = {}
+    ends = [s.end for s in sentences]
+    bisect_right = bisect.bisect_right
+    out: dict[int, set[int]] = {}
     for end, word in auto.iter(body):
-        i = bisect.bisect_right(starts, end) - 1
-        if i >= 0 and end < sentences[i].end:
-            out.setdefault(i, []).extend(rules_of[word])
+        i = bisect_right(starts, end) - 1
+        if i >= 0 and end < ends[i]:
+            ids = out.get(i)
+            if ids is None:
+                out[i] = set(rules_of[word])
+            else:
+                ids.update(rules_of[word])
     return out
 
 
@@ -693,52 +723,56 @@ def sentence_relations(
 ) -> list[RelationCandidate]:
     """Typed and co-occurrence relation candidates for one document."""
     ms = sorted((m for m in mentions if m.extractor != "variant"), key=lambda m: (m.start, -m.end))
+    n_ms = len(ms)
     rule_ids = _rule_ids_by_sentence(body, sentences)
+    sentence_chunks = ChunkIndex(chunks).chunk_ids([s.start for s in sentences], [s.end for s in sentences])
     out: list[RelationCandidate] = []
     i = 0
     topic: Mention | None = None  # subject of the latest sentence of this section
     for si, sent in enumerate(sentences):
-        if sent.kind == "short":  # a heading starts a new section
+        s_start, s_end, kind = sent.start, sent.end, sent.kind
+        if kind == "short":  # a heading starts a new section
             topic = None
-        while i < len(ms) and ms[i].start < sent.start:
+        while i < n_ms and ms[i].start < s_start:
             i += 1
         k = i
         inside: list[Mention] = []
-        last_end = sent.start
-        while k < len(ms) and ms[k].start < sent.end:
-            if ms[k].end <= sent.end and ms[k].start >= last_end:
-                inside.append(ms[k])
-                last_end = ms[k].end
+        last_end = s_start
+        while k < n_ms and (m := ms[k]).start < s_end:
+            if m.end <= s_end and m.start >= last_end:
+                inside.append(m)
+                last_end = m.end
             k += 1
         if not inside:
             continue
-        text = body[sent.start : sent.end]
-        chunk_id = ""
+        text = body[s_start:s_end]
+        chunk_id = sentence_chunks[si]
         typed_pairs: set[frozenset[str]] = set()
-        if sent.kind in ("prose", "item"):
+        if kind == "prose" or kind == "item":
             found: list[tuple[Mention, Mention, RelationType, float]] = []
             ids = rule_ids.get(si)
-            if ids:
-                found += typed_relations(body, sent, inside, ids, topic)
+            compare = len(inside) > 1 and ("相" in text or "比" in text)
+            # One template per sentence, shared by the cue rules and the lead comparison.
+            tpl = _Template(body, sent, inside) if ids or compare else None
+            if ids and tpl is not None:
+                found += typed_relations(tpl, inside, ids, topic)
             if len(inside) > 1:
                 found += _possessive(body, inside)
                 found += _appositive(body, inside)
-                if "相" in text or "比" in text:
-                    found += _lead_compare(_Template(body, sent, inside), inside)
+                if compare and tpl is not None:
+                    found += _lead_compare(tpl, inside)
             seen: set[tuple[str, str, RelationType]] = set()
             for a, b, rtype, conf in found:
                 if a.key == b.key or (a.key, b.key, rtype) in seen:
                     continue
                 seen.add((a.key, b.key, rtype))
                 typed_pairs.add(frozenset((a.key, b.key)))
-                chunk_id = chunk_id or chunk_for(chunks, sent.start, sent.end)
                 out.append(RelationCandidate(doc_id, chunk_id, a.key, b.key, rtype, text, "pattern", conf))
             first = inside[0]
             lead = body[sent.start : first.start]
             if _topic_ok(first) and not _CLAUSE_END.search(lead) and not _NOT_SUBJECT.search(lead):
                 topic = first
         if len(inside) > 1:
-            chunk_id = chunk_id or chunk_for(chunks, sent.start, sent.end)
             out.extend(_cooccurrence(doc_id, chunk_id, text, sent, inside, typed_pairs))
     return out
 
@@ -754,24 +788,17 @@ def _cooccurrence(
     inside: Sequence[Mention],
     typed_pairs: set[frozenset[str]],
 ) -> list[RelationCandidate]:
-    keys: list[str] = []
-    for m in inside:
-        if m.key not in keys:
-            keys.append(m.key)
-    if len(keys) < 2:
+    keys = list(dict.fromkeys(m.key for m in inside))  # first occurrences, in order
+    n = len(keys)
+    if n < 2:
         return []
     weight = _KIND_WEIGHT.get(sent.kind, 1.0)
-    if len(keys) > 6:
+    if n > 6:
         weight *= 0.5
-    out = []
-    for x in range(len(keys)):
-        for y in range(x + 1, min(len(keys), x + 6)):
-            pair = frozenset((keys[x], keys[y]))
-            if pair in typed_pairs:
-                continue
-            out.append(
-                RelationCandidate(
-                    doc_id, chunk_id, keys[x], keys[y], R.RELATED_TO, text, "cooccurrence", 0.5, weight
-                )
-            )
-    return out
+    related = R.RELATED_TO
+    return [
+        RelationCandidate(doc_id, chunk_id, kx, ky, related, text, "cooccurrence", 0.5, weight)
+        for x, kx in enumerate(keys)
+        for ky in keys[x + 1 : x + 6]
+        if not typed_pairs or frozenset((kx, ky)) not in typed_pairs
+    ]

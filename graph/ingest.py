@@ -144,7 +144,9 @@ def ingest_paths(
                 extractor = extractor or Extractor(extractor_config(settings))
                 report.ckip_status = extractor.ckip_status
                 changed = set(todo)
-                failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
+                # Into an empty workspace nothing is deleted: load first, index after.
+                with store.bulk_load() if not known else contextlib.nullcontext():
+                    failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
                 report.ingested = len(todo) - len(failed)
                 _finish(store, settings, extractor, progress)
         report.seconds = time.perf_counter() - t0

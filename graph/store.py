@@ -56,19 +56,16 @@ CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, section TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, idx);
 CREATE TABLE IF NOT EXISTS mentions (
     doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     surface TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, extractor TEXT NOT NULL,
     confidence REAL NOT NULL, canonical TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
 CREATE TABLE IF NOT EXISTS rel_candidates (
     doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL, source_key TEXT NOT NULL, target_key TEXT NOT NULL,
     type TEXT NOT NULL, sentence TEXT NOT NULL, extractor TEXT NOT NULL, confidence REAL NOT NULL,
     weight REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rel_candidates_doc ON rel_candidates(doc_id);
 CREATE TABLE IF NOT EXISTS entities (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, aliases TEXT NOT NULL,
     extractors TEXT NOT NULL, confidence REAL NOT NULL, mention_count INTEGER NOT NULL,
@@ -105,6 +102,15 @@ DROP INDEX IF EXISTS mentions_key;
 DROP INDEX IF EXISTS mentions_chunk;
 DROP INDEX IF EXISTS blocks_hash;
 """
+
+# What finds a document's rows in the big per-document tables (to replace or delete them). A load
+# into empty tables drops them and builds each once at the end (see Store.bulk_load).
+_PER_DOCUMENT_INDEXES = {
+    "chunks_doc": "chunks(doc_id, idx)",
+    "mentions_doc": "mentions(doc_id)",
+    "rel_candidates_doc": "rel_candidates(doc_id)",
+}
+_SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {n} ON {t};\n" for n, t in _PER_DOCUMENT_INDEXES.items())
 
 # Relation types whose direction carries no meaning are stored source < target.
 SYMMETRIC = {RelationType.COMPARED_WITH, RelationType.RELATED_TO, RelationType.ALTERNATIVE_TO}
@@ -302,6 +308,20 @@ class Store:
             "INSERT INTO redactions(doc_id, line, kind) VALUES (?,?,?)",
             [(doc.id, r.line, r.kind) for r in doc.redactions],
         )
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Fill the per-document tables without their indexes, then build each index once.
+
+        One sort per index instead of a random B-tree insert per row (1.6 M mention rows at
+        10k documents). Only for a load that deletes nothing (the indexes are what deletes
+        use), inside a transaction: a crash rolls the dropped indexes back with the rest.
+        """
+        for name in _PER_DOCUMENT_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        yield
+        for name, target in _PER_DOCUMENT_INDEXES.items():
+            self.conn.execute(f"CREATE INDEX {name} ON {target}")
 
     def set_bodies(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """(doc id, body, boilerplate signature) for each document."""

@@ -57,6 +57,9 @@ def test_ingest_counts_and_incremental(tmp_path: Path) -> None:
         stats1 = s.stats()
         gen1 = s.meta("generation")
     assert stats1["documents"] == 4 and stats1["chunks"] >= 4
+    with open_store(ws, readonly=True) as s:  # a first ingest loads without them, then builds them
+        indexes = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"chunks_doc", "mentions_doc", "rel_candidates_doc"} <= indexes
     r2 = ingest_paths([corpus], settings_for(ws))
     assert (r2.ingested, r2.unchanged) == (0, 4)
     with open_store(ws, readonly=True) as s:
