@@ -35,7 +35,9 @@ import re
 import sys
 import time
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -495,7 +497,7 @@ class _Batch:
 
     def __init__(
         self,
-        session: neo4j.Session,
+        writer: _Writer,
         bar: tqdm[Any],
         queries: Sequence[str],
         tally: Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None],
@@ -503,7 +505,7 @@ class _Batch:
         weight: Callable[[Any], int] | None = None,
         before: Sequence[_Batch] = (),
     ) -> None:
-        self.session, self.bar, self.queries, self.tally = session, bar, queries, tally
+        self.writer, self.bar, self.queries, self.tally = writer, bar, queries, tally
         self.size, self.weight, self.before = size, weight, before
         self.rows: list[Any] = []
         self.units = 0
@@ -529,10 +531,53 @@ class _Batch:
                 counters = result.consume().counters
             return counters, records  # the last query's counters: the one that changes what is tallied
 
-        counters, records = with_retries(lambda: self.session.execute_write(work))
-        self.tally(counters, records, rows)
-        self.bar.update(self.units)
+        units, tally, bar = self.units, self.tally, self.bar
+
+        def commit(session: neo4j.Session) -> None:
+            counters, records = with_retries(lambda: session.execute_write(work))
+            tally(counters, records, rows)
+            bar.update(units)
+
+        self.writer.submit(commit)
         self.rows, self.units = [], 0
+
+
+class _Writer:
+    """Runs write transactions on one background thread, in submission order.
+
+    Preparing rows (reading the store, hashing, merging with Neo4j's pages) is Python work on
+    this side; committing them is the server's work. Overlapping the two keeps both cores busy.
+    At most ``depth`` batches wait, so memory stays bounded; :meth:`drain` is the barrier
+    between passes (a pass reads Neo4j only after the previous pass's writes are committed),
+    and the first error is raised in the caller's thread.
+    """
+
+    def __init__(self, session: neo4j.Session, depth: int = 2) -> None:
+        self.session, self.depth = session, depth
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer")
+        self.pending: deque[Future[Any]] = deque()
+
+    def submit(self, fn: Callable[[neo4j.Session], Any]) -> Future[Any]:
+        future = self.pool.submit(fn, self.session)
+        self.pending.append(future)
+        while len(self.pending) > self.depth:
+            self.pending.popleft().result()
+        return future
+
+    def run(self, fn: Callable[[neo4j.Session], Any]) -> Any:
+        """Run ``fn`` after everything submitted so far and return its result."""
+        future = self.submit(fn)
+        self.drain()
+        return future.result()
+
+    def drain(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+
+    def close(self) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
 
 
 class _Sync:
@@ -541,12 +586,12 @@ class _Sync:
     def __init__(
         self,
         driver: neo4j.Driver,
-        session: neo4j.Session,
+        writer: _Writer,
         settings: Settings,
         bar: tqdm[Any],
         report: SyncReport,
     ) -> None:
-        self.driver, self.session, self.bar, self.report = driver, session, bar, report
+        self.driver, self.writer, self.bar, self.report = driver, writer, bar, report
         self.db = settings.neo4j_database
         self.size = max(1, int(settings.neo4j_batch_size))
 
@@ -560,7 +605,7 @@ class _Sync:
         before: Sequence[_Batch] = (),
     ) -> _Batch:
         qs = [queries] if isinstance(queries, str) else list(queries)
-        return _Batch(self.session, self.bar, qs, tally, self.size * scale, weight, before)
+        return _Batch(self.writer, self.bar, qs, tally, self.size * scale, weight, before)
 
     # tallies -----------------------------------------------------------------------------------
 
@@ -640,8 +685,10 @@ class _Sync:
     def relations(self, wanted: Iterable[Row]) -> None:
         """Entity relationships: Neo4j's pages per type are merged into one id-ordered stream."""
         types = [rel_type(t) for t in RelationType]
-        foreign = with_retries(
-            lambda: self.session.execute_write(lambda tx: list(tx.run(_DELETE_FOREIGN, types=types)))
+        foreign = self.writer.run(
+            lambda session: with_retries(
+                lambda: session.execute_write(lambda tx: list(tx.run(_DELETE_FOREIGN, types=types)))
+            )
         )
         for rec in foreign:
             log.warning(
@@ -735,14 +782,22 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
             driver.session(database=settings.neo4j_database) as session,
             tqdm(unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar,
         ):
-            sync = _Sync(driver, session, settings, bar, report)
-            sync.nodes("Document", wanted.documents())
-            sync.nodes("Community", wanted.communities())
-            sync.entities(wanted.entities())
-            sync.relations(wanted.relations())
-            sync.pairs("IN_COMMUNITY", wanted.in_community())
-            sync.pairs("PARENT", wanted.parent())
-            sync.chunks(wanted.chunks())
+            writer = _Writer(session)
+            sync = _Sync(driver, writer, settings, bar, report)
+            try:
+                for run_pass in (
+                    lambda: sync.nodes("Document", wanted.documents()),
+                    lambda: sync.nodes("Community", wanted.communities()),
+                    lambda: sync.entities(wanted.entities()),
+                    lambda: sync.relations(wanted.relations()),
+                    lambda: sync.pairs("IN_COMMUNITY", wanted.in_community()),
+                    lambda: sync.pairs("PARENT", wanted.parent()),
+                    lambda: sync.chunks(wanted.chunks()),
+                ):
+                    run_pass()
+                    writer.drain()  # the next pass reads what this one wrote
+            finally:
+                writer.close()
     report.elapsed_s = time.perf_counter() - t0
     log.info(report.summary())
     return report
