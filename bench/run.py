@@ -136,7 +136,7 @@ def instrument(timer: StageTimer) -> None:
     patch("extract.chunk", "make_chunks", "chunk.make_chunks")
     patch("extract.extractor", "Extractor._candidates", "ner.candidates")
     patch("extract.extractor", "Extractor._mentions", "ner.mentions")
-    patch("extract.lexicon", "Lexicon.find", "ner.lexicon_find")
+    patch("extract.lexicon", "Lexicon.find_spans", "ner.lexicon_find")
     for f in ("make_view", "masked_spans", "find_latin_names", "find_plain_latin_words", "find_chinese_terms",
               "find_persons"):  # fmt: skip
         patch("extract.extractor", f, f"ner.{f}")
