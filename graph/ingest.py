@@ -275,20 +275,28 @@ def _document(row: dict[str, Any], body: str) -> Document:
 _STATE: dict[str, Any] = {}
 
 
-def _in_pool(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, state: dict[str, Any], chunksize: int = 1
-) -> Iterator[R]:
-    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one)."""
+@contextlib.contextmanager
+def _pool(workers: int, state: dict[str, Any]) -> Iterator[Callable[..., Iterator[Any]]]:
+    """An ``imap(fn, items, chunksize=1)`` over ``workers`` forked processes (plain ``map`` for one),
+    with ``state`` visible to ``fn`` as ``_STATE`` in whichever process runs it."""
     global _STATE
     _STATE = state
     try:
         if workers <= 1:
-            yield from map(fn, items)
-            return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(fn, items, chunksize=chunksize)
+            yield lambda fn, items, chunksize=1: map(fn, items)
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield pool.imap
     finally:
         _STATE = {}
+
+
+def _in_pool(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, state: dict[str, Any], chunksize: int = 1
+) -> Iterator[R]:
+    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one)."""
+    with _pool(workers, state) as imap:
+        yield from imap(fn, items, chunksize=chunksize)
 
 
 def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
@@ -333,32 +341,21 @@ def _extract_all(
     The next window is submitted before the current one's results are consumed, so the
     workers never wait for the parent to assemble bodies.
     """
-    global _STATE
-    _STATE = {
+    state = {
         "extractor": extractor,
         "chunk_size": settings.chunk_size,
         "overlap": settings.chunk_overlap_sentences,
     }
-    workers = _workers(settings, n_docs, model=True)
-    try:
-        with contextlib.ExitStack() as stack:
-            if workers > 1:
-                imap: Callable[..., Iterator[Any]] = stack.enter_context(
-                    multiprocessing.get_context("fork").Pool(workers)
-                ).imap
-            else:
-                imap = map
-            pending: deque[tuple[list[list[_Work]], Iterator[Any]]] = deque()
-            for window in windows:
-                batches = [window[i : i + EXTRACT_BATCH] for i in range(0, len(window), EXTRACT_BATCH)]
-                payloads = [[(w.doc, w.sections) for w in b] for b in batches]
-                pending.append((batches, imap(_work, payloads)))
-                if len(pending) > 1:
-                    yield from zip(*pending.popleft(), strict=True)
-            while pending:
+    with _pool(_workers(settings, n_docs, model=True), state) as imap:
+        pending: deque[tuple[list[list[_Work]], Iterator[Any]]] = deque()
+        for window in windows:
+            batches = [window[i : i + EXTRACT_BATCH] for i in range(0, len(window), EXTRACT_BATCH)]
+            payloads = [[(w.doc, w.sections) for w in b] for b in batches]
+            pending.append((batches, imap(_work, payloads)))
+            if len(pending) > 1:
                 yield from zip(*pending.popleft(), strict=True)
-    finally:
-        _STATE = {}
+        while pending:
+            yield from zip(*pending.popleft(), strict=True)
 
 
 def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:
