@@ -85,6 +85,8 @@ def parse(text: str, fmt: str) -> Parsed:
         blocks, html_meta = _html_blocks(text)
     elif fmt == "markdown":
         blocks = _markdown_blocks(text)
+    elif fmt == "mdx":
+        blocks = _markdown_blocks(mdx_to_markdown(text))
     else:
         blocks = _text_blocks(text)
     fields = _metadata_fields({**html_meta, **meta})
@@ -99,6 +101,54 @@ def parse(text: str, fmt: str) -> Parsed:
         metadata=fields,
         blocks=tuple(blocks),
     )
+
+
+# -- MDX -----------------------------------------------------------------------------------------
+
+# ESM lines, Svelte-style template directives ({#if …}, {:else}, {/if}) and JSX comments.
+_MDX_LINE = re.compile(r"^[ \t]*(?:(?:import|export)\s.*|\{[#:/][^}\n]*\}|\{/\*.*?\*/\})[ \t]*$", re.M)
+_JSX_OPEN = re.compile(r"(?<![\w<])</?[A-Z][\w.]*")
+
+
+def _jsx_tag_end(text: str, i: int) -> int:
+    """End of the JSX tag starting at ``i``: the ``>`` outside braces and quotes (attributes hold both)."""
+    depth, quote = 0, ""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(0, depth - 1)
+        elif c == ">" and depth == 0:
+            return i + 1
+        i += 1
+    return n
+
+
+def mdx_to_markdown(text: str) -> str:
+    """MDX as plain Markdown: imports, exports, template directives and component tags removed.
+
+    Components (``<Tip>``, ``<Youtube id="…"/>``, multi-line ``<Banner notebooks={[…]} />``) are
+    capitalised JSX tags: the tags and their attributes go, the text between opening and closing
+    tags stays, so a tip box still reads as a paragraph.
+    """
+    text = _MDX_LINE.sub("", text)
+    out: list[str] = []
+    pos = 0
+    for m in _JSX_OPEN.finditer(text):
+        if m.start() < pos:
+            continue
+        out.append(text[pos : m.start()])
+        pos = _jsx_tag_end(text, m.end())
+        out.append("\n")
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -458,11 +508,12 @@ def boilerplate_hashes(
 
 def assemble(
     blocks: Sequence[Block], hashes: Sequence[str], boilerplate: Iterable[str]
-) -> tuple[str, list[tuple[int, str]]]:
+) -> tuple[str, list[tuple[int, str]], tuple[tuple[int, int], ...]]:
     """Join the kept blocks into a body, one block per line.
 
-    Returns the body and ``(offset, heading)`` marks where each section starts,
-    so chunks can carry their section heading.
+    Returns the body, ``(offset, heading)`` marks where each section starts, so
+    chunks can carry their section heading, and the spans of code blocks, where
+    extraction looks for no names (code is searchable text, not prose about things).
     """
     drop = set(boilerplate)
     keep = [not (h in drop and can_be_boilerplate(b)) for b, h in zip(blocks, hashes, strict=True)]
@@ -476,12 +527,15 @@ def assemble(
                 keep[i] = False
     parts: list[str] = []
     sections: list[tuple[int, str]] = []
+    code: list[tuple[int, int]] = []
     pos = 0
     for block, kept in zip(blocks, keep, strict=True):
         if not kept:
             continue
         if block.kind == "heading":
             sections.append((pos, block.text))
+        elif block.kind == "code":
+            code.append((pos, pos + len(block.text)))
         parts.append(block.text)
         pos += len(block.text) + 1
-    return "\n".join(parts), sections
+    return "\n".join(parts), sections, tuple(code)

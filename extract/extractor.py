@@ -18,16 +18,19 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
+from extract import commonwords
 from extract.junk import junk_reason
-from extract.lexicon import Lexicon, best_cover, latin_boundary_ok, make_view
+from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
 from extract.normalize import match_key
 from extract.patterns import (
     PatternHit,
     find_chinese_terms,
     find_latin_names,
+    find_latin_phrases,
     find_persons,
     find_plain_latin_words,
     in_spans,
+    list_slashes,
     masked_spans,
     variant_family,
 )
@@ -41,6 +44,7 @@ from extract.records import (
     RelationType,
 )
 from extract.relations import ChunkIndex, Sentence, sentence_relations, split_sentences
+from extract.resolve import SINGLE_SIGHTING
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +78,16 @@ class _Cand:
 # Extractors in order of trust; the weight breaks ties between spans of equal coverage.
 _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
-_NEEDS_SUPPORT = {"zh-term", "latin-word", "ckip-weak"}
+_NEEDS_SUPPORT = {"zh-term", "latin-word", "latin-phrase", "ckip-weak"}
+# Patterns whose name may be a known non-model name plus a version (``Cuda 12.1``, ``pgAdmin4``):
+# such a name is that thing, so it takes the known name's key instead of becoming a new entity.
+# A multi-word name outweighs the same span read as a known word plus a pattern word
+# (``Amazon SageMaker``: 16 × 1.15 > 6 × 1.3 + 9 × 1.0).
+_PHRASE_BONUS = 1.15
+_VERSIONED_PATTERNS = {"name-version", "latin-phrase-known", "versioned", "camelcase"}
+# A release number (``12.1``, ``v2.0.3``) or digits glued to the name (``pgAdmin4``); a separate
+# integer is a product generation (``Windows 11``), which stays a thing of its own.
+_TRAILING_VERSION = re.compile(r"^(.*?[A-Za-z+#])(?:[ \-]?v?\d+(?:\.\d+)+[a-z]?|\d+)$")
 _HAS_DIGIT = re.compile(r"\d")
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _NO_EXTRA: dict[str, str] = {}  # shared, never mutated
@@ -89,12 +102,18 @@ _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
     (re.compile(r"^\s*(?:公司|團隊|實驗室|研究院|大學|基地|集團|社群)"), EntityType.ORG),
     (
         re.compile(
+            r"^\s*(?:的)?\s*(?:資料集|數據集|数据集|評測集|评测集|基準測試|基準|benchmark|dataset)", re.I
+        ),
+        EntityType.DATASET,
+    ),
+    (
+        re.compile(
             r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|library|framework|伺服器軟體|服務)",
             re.I,
         ),
         EntityType.TOOL,
     ),
-    (re.compile(r"^\s*(?:演算法|方法|技術|格式|架構|機制|評測集|資料集|指標)"), EntityType.CONCEPT),
+    (re.compile(r"^\s*(?:演算法|方法|技術|格式|架構|機制|指標)"), EntityType.CONCEPT),
 ]
 
 
@@ -112,6 +131,8 @@ class Extractor:
         self.lexicon: Lexicon = Lexicon.load(config.lexicon_files)
         self.ckip_status = "off"
         self._ckip = None
+        self._han_suffixes: frozenset[str] | None = None
+        commonwords.warm()
         self._family_cache: dict[tuple[str, str], tuple[str, str]] = {}
         self._pattern_cache: dict[
             tuple[str, EntityType, str, float],
@@ -153,7 +174,7 @@ class Extractor:
         body = doc.body
         if not body.strip():
             return DocExtraction()
-        cands = self._candidates(body, ckip_hits)
+        cands = self._candidates(body, ckip_hits, doc.code)
         index = ChunkIndex(chunks)
         mentions = self._mentions(doc.id, body, cands, index)
         sentences = split_sentences(body)
@@ -163,18 +184,35 @@ class Extractor:
 
     # -- candidates --------------------------------------------------------------------------------
 
-    def _candidates(self, body: str, ckip_hits: Sequence[tuple[int, int, EntityType, float]]) -> list[_Cand]:
-        masks = masked_spans(body)
-        view = make_view(body)
+    def _known_type(self, name: str) -> EntityType | None:
+        entry = self.lexicon.lookup(name)
+        return entry.type if entry is not None and not entry.ignore else None
+
+    def _candidates(
+        self,
+        body: str,
+        ckip_hits: Sequence[tuple[int, int, EntityType, float]],
+        code: Sequence[tuple[int, int]] = (),
+    ) -> list[_Cand]:
+        masks = masked_spans(body, code)
+        # Names are looked for in a copy of the body whose list slashes are spaces (``LoRA/PEFT``
+        # names two things); same length, so every offset is an offset of the body.
+        slashes = list_slashes(body, self._known_type)
+        names = body
+        if slashes:
+            chars = list(body)
+            for i in slashes:
+                chars[i] = " "
+            names = "".join(chars)
+        view = make_view(names)
         cands: list[_Cand] = []
         ignored: list[tuple[int, int]] = []
         lex_spans: list[tuple[int, int]] = []
         lex_prio = _PRIORITY["lexicon"]
         family_key = self.lexicon.family_key
-        for start, end, entry in self.lexicon.find_spans(body, view):
-            if entry.ignore:
+        for start, end, entry in self.lexicon.find_spans(names, view):
+            if entry.ignore:  # a known non-name: blocks patterns inside it, not phrases around it
                 ignored.append((start, end))
-                lex_spans.append((start, end))
                 continue
             if masks and in_spans(masks, start, end):
                 continue
@@ -195,9 +233,10 @@ class Extractor:
                 )
             )
         pattern_hits: list[PatternHit] = [
-            *find_latin_names(body),
-            *find_plain_latin_words(body),
-            *find_chinese_terms(body),
+            *find_latin_names(names),
+            *find_latin_phrases(names, self._known_type),
+            *find_plain_latin_words(names),
+            *find_chinese_terms(names),
             *find_persons(body),
         ]
         # A pattern name on exactly the span of a lexicon name, with a lower priority, always loses
@@ -216,12 +255,16 @@ class Extractor:
                 continue
             if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, start, end):
                 continue  # Chinese phrases never override a known name
+            if p.pattern == "zh-term" and match_key(surface) in self._lexicon_han_suffixes():
+                continue  # the tail of a known term (增強生成 of 檢索增強生成), not a term
             etype, conf, key, canonical, family, priority, fixed, extra = pattern_info(
                 p.key_text or surface, p.type, p.pattern, p.confidence
             )
             if priority < lex_prio and (start, end) in lexicon_at:
                 shadowed.append(key)
                 continue
+            if p.pattern.startswith("latin-phrase") and not canonical:
+                priority *= _PHRASE_BONUS  # one name beats its words read as separate names
             cands.append(
                 _Cand(start, end, etype, "pattern", conf, key, canonical, family, priority, fixed, extra)
             )
@@ -267,6 +310,10 @@ class Extractor:
             return hit
         key = match_key(text)
         known = self.lexicon.get(key)
+        if known is None and pattern in _VERSIONED_PATTERNS:
+            known = self._versioned_known(text)
+            if known is not None:
+                key = known.key
         info: tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]
         if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
             info = (
@@ -292,26 +339,52 @@ class Extractor:
                 elif _HAS_DIGIT.search(fam_text) and _TWO_LETTERS.search(fam_text):
                     family_key = match_key(fam_text)
             fixed = pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
-            info = (etype, confidence, key, "", family_key, _PRIORITY["pattern"], fixed, {"pattern": pattern})
+            extra = {"pattern": pattern}
+            if family_key and fam_text and self.lexicon.get(family_key) is None:
+                extra["family_text"] = fam_text  # names the family's node where it is never written
+            info = (etype, confidence, key, "", family_key, _PRIORITY["pattern"], fixed, extra)
         if len(self._pattern_cache) > 200_000:
             self._pattern_cache.clear()
         self._pattern_cache[cache_key] = info
         return info
 
-    def _require_support(self, body: str, cands: list[_Cand], also_seen: Sequence[str]) -> list[_Cand]:
-        """Drop low-confidence pattern names seen once in the document and never defined.
+    def _versioned_known(self, text: str) -> LexEntry | None:
+        """The known non-model thing ``text`` is a version of (``Cuda 12.1`` → CUDA), if any."""
+        m = _TRAILING_VERSION.match(text)
+        if m is None:
+            return None
+        entry = self.lexicon.lookup(m.group(1))
+        if entry is None or entry.ignore or entry.type in (EntityType.MODEL, EntityType.HARDWARE):
+            return None
+        return entry
 
+    def _lexicon_han_suffixes(self) -> frozenset[str]:
+        """Proper tails (two characters or more) of the lexicon's Chinese keys."""
+        if self._han_suffixes is None:
+            tails: set[str] = set()
+            keys = set(self.lexicon.keys())
+            for key in keys:
+                if len(key) > 2 and all("\u3400" <= c <= "\u9fff" for c in key):
+                    tails.update(key[i:] for i in range(1, len(key) - 1))
+            self._han_suffixes = frozenset(tails - keys)
+        return self._han_suffixes
+
+    def _require_support(self, body: str, cands: list[_Cand], also_seen: Sequence[str]) -> list[_Cand]:
+        """Mark low-confidence pattern names seen once in the document and never defined.
+
+        Such a name is kept at :data:`SINGLE_SIGHTING` confidence, and with half its weight,
+        so it never displaces a better-supported name; resolution keeps it only when
+        another document names it too (a term the corpus repeats, not a one-off fragment).
         ``also_seen``: keys of names found but not made candidates; they count as sightings.
         """
         counts = Counter(c.key for c in cands)
         counts.update(also_seen)
-        out = []
         for c in cands:
             weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
             if weak and not _DEFINITION.match(body[c.end : c.end + 6]):
-                continue
-            out.append(c)
-        return out
+                c.confidence = min(c.confidence, SINGLE_SIGHTING)
+                c.priority *= 0.5
+        return cands
 
     def _context_type(self, body: str, c: _Cand) -> EntityType:
         after = body[c.end : c.end + 8]
@@ -364,7 +437,7 @@ class Extractor:
                     entry.type if entry else c.type,
                     "variant",
                     0.6,
-                    entry.name if entry else "",
+                    entry.name if entry else c.extra.get("family_text", ""),
                 )
             )
             added.add(fam)

@@ -20,6 +20,7 @@ from extract.records import LoadedFile
 FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
+    ".mdx": "mdx",
     ".txt": "text",
     ".html": "html",
     ".htm": "html",

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from extract.commonwords import EDGE_EN, is_common_en, zipf_en
 from extract.records import EntityType
 
 HAN = "\u3400-\u9fff\uf900-\ufaff"
@@ -86,9 +88,10 @@ def _paths(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def masked_spans(text: str) -> list[tuple[int, int]]:
-    """URLs, e-mail addresses, file paths and code-looking lines: no entity starts inside these."""
+def masked_spans(text: str, code: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """URLs, e-mail addresses, file paths, code blocks and code-looking lines: no entity starts in these."""
     spans = [m.span() for m in _URL.finditer(text)]
+    spans += code
     if "@" in text:
         spans += _emails(text)
     spans += _paths(text)
@@ -133,10 +136,6 @@ _NAME_VERSION = re.compile(
 )
 _HEAD = re.compile(r"[A-Za-z]+(?:\d+(?:\.\d+)*)?")
 HARDWARE_PREFIX = re.compile(r"^(?:RTX|GTX|Tesla|Jetson|Radeon|Instinct|Gaudi|Quadro|GeForce|DGX|HGX|Orin)\b")
-_ORG_LATIN = re.compile(
-    r"[A-Z](?<![A-Za-z0-9][A-Z])(?:[A-Za-z0-9]+ [A-Z]){0,2}[A-Za-z0-9]+"
-    r" (?:Research|Labs?|Inc\.?|AI|Corporation|Foundation)(?![A-Za-z0-9])"
-)
 
 # Common English words that show up capitalised in Chinese text without being names.
 ENGLISH_STOP = frozenset(
@@ -157,12 +156,47 @@ ENGLISH_STOP = frozenset(
 )
 
 
+# A token ending in one of these is a file name (``setup.sh``, ``CH20.md``), not a name; ``.cpp``,
+# ``.js`` and ``.NET`` are left out on purpose: ``llama.cpp``, ``Node.js`` and ``ASP.NET`` are names.
+_FILE_EXT = re.compile(
+    r"\.(?:mdx?|markdown|sh|bash|bat|cmd|ps1|exe|msi|dll|so|dylib|py|pyc|ipynb|json|jsonl|ya?ml|toml|txt"
+    r"|csv|tsv|cs|csproj|sln|fs|ts|tsx|jsx|html?|css|zip|tar|gz|tgz|whl|onnx|gguf|bin|safetensors|pt|pth"
+    r"|ckpt|h5|pkl|log|cfg|ini|env|xml|png|jpe?g|gif|svg|webp|pdf|docx?|pptx?|xlsx?|wav|mp3|mp4|lock)$",
+    re.I,
+)
+# Letters then digits, with an everyday word as the letters (``Day1``, ``part1``, ``Session02``).
+_WORD_NUMBER = re.compile(r"^([A-Za-z]+)[-_ ]?\d+$")
+# Platform, encoding and architecture tags: shapes of model names, never entities.
+_TECH_TAGS = frozenset(
+    """
+    x86 x64 x86-64 x86_64 amd64 arm64 aarch64 win32 win64 utf8 utf-8 utf16 base64 sha1 sha256 md5
+    ipv4 ipv6 h264 h265 mp3 mp4 mp4a 1080p 720p 4k 8k
+    """.split()  # noqa: SIM905
+)
+
+
+def is_code_token(tok: str) -> bool:
+    """File names, identifiers with underscores and platform tags: text of code, not names."""
+    low = tok.casefold()
+    if low in _TECH_TAGS or _FILE_EXT.search(tok):
+        return True
+    if "_" in tok.strip("_") and not _OLLAMA.match(tok):
+        return True
+    m = _WORD_NUMBER.match(tok)
+    return m is not None and not _SIZE_TAIL.search(tok) and is_common_en(m.group(1), EDGE_EN)
+
+
+_SIZE_TAIL = re.compile(r"\d+(?:\.\d+)?[BMK]$")
+
+
 @lru_cache(maxsize=100_000)
 def _latin_kind(tok: str) -> tuple[EntityType, str, float] | None:
     """Shape-based type and pattern name of one Latin token, or None when it is not a name.
 
     Cached: the same few thousand tokens make up most of a corpus.
     """
+    if is_code_token(tok):
+        return None
     if tok.isalpha():  # plain words: only hardware prefixes and CamelCase are names
         if len(tok) < 2:
             return None
@@ -213,11 +247,190 @@ def find_latin_names(text: str) -> list[PatternHit]:
         if head is None or head.group().lower() in ENGLISH_STOP:
             continue
         surface = m.group()
+        version = surface[head.end() - m.start() :].split()
+        if not _model_version(head.group(), version):
+            continue
         etype = EntityType.HARDWARE if HARDWARE_PREFIX.match(surface) else EntityType.MODEL
         hits.append(PatternHit(m.start(), m.end(), etype, "name-version", 0.7))
-    for m in _ORG_LATIN.finditer(text):
-        hits.append(PatternHit(m.start(), m.end(), EntityType.ORG, "org-latin", 0.6))
     return hits
+
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _model_version(head: str, version: list[str]) -> bool:
+    """Whether ``head`` followed by ``version`` reads as a versioned name (``Llama 3.1``, ``Gemma 3``).
+
+    Not: an everyday word with a number (``Session 02``, ``Tier 1``, ``Posterior 0.8``), a year
+    (``CVPR 2024``), or a fraction below one without a size.
+    """
+    if not version:
+        return False
+    first = version[0]
+    if _YEAR.match(first) or (first.startswith("0") and len(version) == 1 and not _SIZE.match(first)):
+        return False
+    if head.isalpha() and zipf_en(head) >= EDGE_EN:
+        return False
+    return bool(HARDWARE_PREFIX.match(head)) or not (
+        first.isdigit() and len(first) >= 3 and len(version) == 1
+    )
+
+
+# --- lists and multi-word names ---------------------------------------------------------------------
+
+# A run of non-space text joined by slashes: ``ONNX/TensorRT/OpenVINO``, ``量化/剪枝``, ``BAAI/bge-m3``.
+_SLASH_RUN = re.compile(
+    r"[^\s/，。、：；（）()「」\[\]<>|*`'\"]+(?:/[^\s/，。、：；（）()「」\[\]<>|*`'\"]+)+"
+)
+
+KnownType = Callable[[str], "EntityType | None"]
+
+
+def list_slashes(text: str, known_type: KnownType) -> list[int]:
+    """Offsets of the slashes in ``text`` that separate the items of a list (``LoRA/PEFT``).
+
+    A slash joins a Hugging Face id (``org/model-7b``: two parts, the right one with a digit or
+    a hyphen, the left one not a known name other than an organisation); every other slash
+    between names separates alternatives, and each side is a name of its own.
+    """
+    out: list[int] = []
+    if "/" not in text:
+        return out
+    for m in _SLASH_RUN.finditer(text):
+        run = m.group()
+        parts = run.split("/")
+        if len(parts) == 2 and _HF_ID.match(run):
+            left, right = parts
+            left_type = known_type(left)
+            if re.search(r"\d|-", right) and len(right) >= 3 and left_type in (None, EntityType.ORG):
+                continue
+        pos = m.start()
+        for part in parts[:-1]:
+            pos += len(part)
+            out.append(pos)
+            pos += 1
+    return out
+
+
+# Words that end a product name as part of it (``Docker Desktop``, ``Foundry Local``, ``Gemini 2.5 Pro``).
+EDITION_WORDS = frozenset(
+    """local desktop hub engine pro studio server cloud lite mini max plus ultra edge sdk cli api toolkit
+    kit runtime framework kernel flash turbo nano instruct chat code coder vision search agent agents
+    service services functions foundry silica models assistant copilot mobile web app apps online
+    community enterprise core""".split()  # noqa: SIM905
+)
+# Words that end an organisation's name.
+ORG_WORDS = frozenset(
+    "research labs lab inc inc. corporation corp foundation university institute group ltd".split()  # noqa: SIM905
+)
+# Capitalised words that never belong to a name: they split a title-case run in two.
+_RUN_BREAKS = frozenset(
+    """
+    a an and are as at be by for from in into is of on or the to vs via with without your our my
+    using how what why when which new
+    """.split()  # noqa: SIM905
+)
+# Model-edition words: a known MODEL followed only by these (and versions) is still a MODEL.
+_MODEL_WORDS = frozenset(
+    """
+    pro flash mini nano turbo instruct chat vision coder max plus ultra lite silica base large
+    small medium preview omni reasoning thinking
+    """.split()  # noqa: SIM905
+)
+_PHRASE_TOKEN = (
+    r"(?:\.?[A-Z][A-Za-z0-9]*(?:[.\-+][A-Za-z0-9]+)*\+?|[a-z]+[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)"
+)
+_PHRASE_NUM = r"(?:\d+(?:\.\d+)*[A-Za-z]{0,2})"
+_PHRASE = re.compile(
+    rf"(?<![\w.\-/@:+#])(?:{_PHRASE_TOKEN})(?: (?:{_PHRASE_TOKEN}|{_PHRASE_NUM}))+"
+    r"(?![\w\-/@+#]|\.[A-Za-z0-9])"
+)
+_IS_NUM = re.compile(rf"^{_PHRASE_NUM}$")
+
+
+def _name_like(tok: str, known: bool) -> bool:
+    """A token that can carry a name on its own: known, an acronym, versioned, CamelCase or rare."""
+    return known or not tok.isalpha() or tok.isupper() or bool(_CAMEL.search(tok)) or zipf_en(tok) < EDGE_EN
+
+
+def find_latin_phrases(text: str, known_type: KnownType) -> list[PatternHit]:
+    """Multi-word Latin names: ``Foundry Local``, ``Microsoft Agent Framework``, ``Gemini 2.5 Pro``.
+
+    A title-case run is cut at function words, loses everyday words at its left edge and
+    everyday words other than edition words at its right edge, and survives when it still has
+    two tokens, one of which can carry a name (known, acronym, versioned, CamelCase or rare in
+    English), and is not just two known names side by side (``PyTorch TensorFlow``). Type:
+    ORG when it ends in an organisation word, MODEL/HARDWARE when a known model or hardware
+    name is followed only by edition words and versions, else TOOL; the extractor asks a
+    recurring or known-headed phrase for support like other weak names.
+    """
+    hits: list[PatternHit] = []
+    for m in _PHRASE.finditer(text):
+        start = m.start()
+        pieces: list[list[tuple[int, str]]] = [[]]
+        pos = start
+        for tok in m.group().split(" "):
+            if tok.casefold() in _RUN_BREAKS:
+                pieces.append([])
+            else:
+                pieces[-1].append((pos, tok))
+            pos += len(tok) + 1
+        for piece in pieces:
+            hit = _phrase_hit(text, piece, known_type)
+            if hit is not None:
+                hits.append(hit)
+    return hits
+
+
+def _everyday(tok: str) -> bool:
+    """An everyday English word written as a word (``Getting``, ``Setup``; not the acronym ``AI``)."""
+    return not tok.isupper() and is_common_en(tok, EDGE_EN)
+
+
+def _phrase_hit(text: str, toks: list[tuple[int, str]], known_type: KnownType) -> PatternHit | None:
+    types = [known_type(t) for _, t in toks]
+    # Everyday words at the left edge, and everyday non-edition words at the right edge, go.
+    while toks and types[0] is None and _everyday(toks[0][1]):
+        toks, types = toks[1:], types[1:]
+    while (
+        toks
+        and types[-1] is None
+        and _everyday(toks[-1][1])
+        and toks[-1][1].casefold() not in EDITION_WORDS
+        and toks[-1][1].casefold() not in ORG_WORDS
+    ):
+        toks, types = toks[:-1], types[:-1]
+    if len(toks) < 2 or _IS_NUM.match(toks[0][1]):
+        return None
+    words = [t for _, t in toks]
+    if sum(t is not None for t in types) >= 2 and all(
+        t is not None or _IS_NUM.match(w) for w, t in zip(words, types, strict=True)
+    ):
+        return None  # known names side by side, not one name
+    if not any(_name_like(w, t is not None) for w, t in zip(words, types, strict=True)):
+        return None
+    start, end = toks[0][0], toks[-1][0] + len(toks[-1][1])
+    last = words[-1].casefold()
+    known = [t for t in types if t is not None]
+    rest_model = all(
+        t is not None or _IS_NUM.match(w) or w.casefold() in _MODEL_WORDS
+        for w, t in zip(words, types, strict=True)
+    )
+    if last in ORG_WORDS:
+        etype = EntityType.ORG
+    elif known and known[0] in (EntityType.MODEL, EntityType.HARDWARE) and rest_model:
+        etype = known[0]
+    elif HARDWARE_PREFIX.match(words[0]):
+        etype = EntityType.HARDWARE
+    else:
+        etype = EntityType.TOOL
+    if known:
+        return PatternHit(start, end, etype, "latin-phrase-known", 0.65)
+    # Three words or more, or a coined word (``SageMaker``), make a name on one sighting; two
+    # everyday-ish words (``Token IDs``) must recur in the document.
+    coined = any(w.isalpha() and not w.isupper() and zipf_en(w) < 2.5 for w in words)
+    pattern = "latin-phrase-long" if len(words) >= 3 or coined else "latin-phrase"
+    return PatternHit(start, end, etype, pattern, 0.55 if pattern == "latin-phrase-long" else 0.5)
 
 
 _PLAIN_WORD = re.compile(
@@ -236,7 +449,7 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
     hits: list[PatternHit] = []
     for m in _PLAIN_WORD.finditer(text):
         tok = m.group()
-        if tok.lower() in ENGLISH_STOP:
+        if tok.lower() in ENGLISH_STOP or is_common_en(tok):
             continue
         start, end = m.span()
         around = text[max(0, start - 2) : start] + text[end : end + 2]
@@ -264,32 +477,90 @@ CHINESE_HEADS: dict[str, EntityType] = {
     "網路": EntityType.CONCEPT,
     "標註": EntityType.CONCEPT,
 }
+# Further heads of technical noun phrases: methods (…訓練, …壓縮), tasks (…分類, …摘要), parts of
+# a system (…提示, …訊息, …架構) — in Taiwan and in Mainland wording (…標記化, …算法, …網絡).
+# Heads that name an activity of the writer as well (…部署, …優化, …處理, …架構) are left out:
+# they make descriptive phrases (生產部署, 錯誤處理), not terms.
+for _head in """
+    壓縮 剪枝 分類 提取 抽取 摘要 轉錄 合成 偵測 檢測 分割 建模 編碼 解碼 嵌入 標記 標記化 標準化
+    正規化 歸一化 提示 倫理 網絡 算法 補全 對話 會話 問答 聚類 迴歸 回歸 注意力 向量 權杖
+""".split():  # noqa: SIM905
+    CHINESE_HEADS.setdefault(_head, EntityType.CONCEPT)
 ORG_HEADS = ("大學", "研究院", "研究所", "實驗室", "基金會", "委員會", "公司", "集團", "協會", "學會")
 
 # Characters that end a noun phrase on its left: function words, verbs of the prose around it.
 _BREAK = set(
     "的了是在和與及或把將讓從對用以為被給向於並而且也都就再先來去到要會能可這那其此每各該些個種"
     "很更最太還又只但卻如若由做讀問說看找請使叫稱有沒不讓幫跟同等靠拿所並即便當則因此"
-    "我你他她它們您咱某任何該就、，。；：！？「」『』（）()《》〈〉\n\t 　"
+    "我你他她它們您咱某任何該就地得著過嗎呢吧啊、，。；：！？「」『』（）()《》〈〉\n\t 　"
 )
 
 
+# Words that open a clause, not a term: a phrase never starts with them (僅僅學習, 試圖學習, 一家科技公司).
+_LEAD_WORDS = frozenset(
+    """
+    僅僅 試圖 嘗試 開始 進行 透過 通過 利用 使用 採用 提出 提供 支援 支持 需要 可以 能夠 如何 什麼
+    一種 一個 一家 一些 這種 那種 這個 那個 所有 其他 不同 相關 主要 簡單 直接 只是 只要 已經 正在
+    挑戰 看到 學會 見到 以及 或者 並且 而且 因為 所以 如果 雖然 但是 然後 接著 最後 首先 其中 例如
+    包括 包含 稱為 叫做 作為 成為 實現 完成 建立 設計 訓練 執行 運行 部署 比較 選擇 了解 理解 介紹
+    探索 驗證 考慮 確保 保證 優化 減少 增加 提升 改善 保持 加速 處理 載入 下載 上傳 呼叫 調用 轉換 匯出 匯入
+    高效 高級 專門 專業 緊湊 基本 完整 強大 輕量 快速 本地 專用 特定 多種 各種 新的 更多 最新
+    """.split()  # noqa: SIM905
+)
+_LEAD_CHARS = frozenset("見讓把被將從向對給")
+
+
 def find_chinese_terms(text: str) -> list[PatternHit]:
-    """Han noun phrases ending in a technical head noun (…模型, …學習, …辨識, …大學)."""
+    """Han noun phrases ending in a technical head noun (…模型, …學習, …辨識, …大學).
+
+    The left boundary is the function word or punctuation before the phrase; within that,
+    the longest start whose phrase recurs in the document wins (a term is a unit the writer
+    repeats: 「殘差網路」 in 「何愷明等人提出殘差網路」 and 「殘差網路的跳接」), and a phrase never
+    starts with a clause-opening word (僅僅學習, 一家科技公司).
+    """
     hits: list[PatternHit] = []
     heads = "|".join(sorted([*CHINESE_HEADS, *ORG_HEADS], key=len, reverse=True))
+    counts: dict[str, int] = {}
     for m in re.finditer(f"(?:{heads})", text):
         head = m.group(0)
         start = m.start()
         i = start
         while i > 0 and start - i < 6 and _HAN_RE.match(text[i - 1]) and text[i - 1] not in _BREAK:
             i -= 1
-        modifier = text[i:start]
-        if len(modifier) < 2:
+        for k in range(start - 2, i - 1, -1):  # a verb or function word inside ends the phrase's left
+            if text[k : k + 2] in _LEAD_WORDS:
+                i = k + 2
+                break
+        while start - i >= 2 and text[i] in _LEAD_CHARS:
+            i += 1
+        if start - i < 2:
             continue
+        best = i
+        for j in range(i, start - 1):
+            cand = text[j : m.end()]
+            n = counts.get(cand)
+            if n is None:
+                n = counts[cand] = text.count(cand)
+            if n >= 2:
+                best = j
+                break
         etype = EntityType.ORG if head in ORG_HEADS else CHINESE_HEADS[head]
-        hits.append(PatternHit(i, m.end(), etype, "zh-term", 0.45))
+        hits.append(PatternHit(best, m.end(), etype, "zh-term", 0.45))
+    for m in _HAN_AI.finditer(text):  # 視覺 AI, 設備端 AI, 生成式 AI: a field of AI, written half in Latin
+        i = m.start()
+        for k in range(m.end(1) - 1, m.start() - 1, -1):  # after the last function character
+            if text[k] in _BREAK:
+                i = k + 1
+                break
+        if m.end(1) - i < 2:
+            continue
+        while m.end(1) - i > 2 and (text[i : i + 2] in _LEAD_WORDS or text[i] in _LEAD_CHARS):
+            i += 2 if text[i : i + 2] in _LEAD_WORDS else 1
+        hits.append(PatternHit(i, m.end(), EntityType.CONCEPT, "zh-term", 0.45))
     return hits
+
+
+_HAN_AI = re.compile(rf"([{HAN}]{{2,4}}) ?AI(?![A-Za-z0-9])")
 
 
 # --- persons ------------------------------------------------------------------------------------------

@@ -75,8 +75,8 @@ def folder_boilerplate(docs: Sequence[ParsedDocument], min_docs: int, min_share:
 
 
 def with_body(parsed: ParsedDocument, boilerplate: Iterable[str]) -> tuple[Document, Sections]:
-    body, sections = clean.assemble(parsed.blocks, parsed.hashes, boilerplate)
-    return replace(parsed.doc, body=body), sections
+    body, sections, code = clean.assemble(parsed.blocks, parsed.hashes, boilerplate)
+    return replace(parsed.doc, body=body, code=code), sections
 
 
 def extract_documents(

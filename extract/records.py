@@ -19,6 +19,7 @@ class EntityType(StrEnum):
     ORG = "ORG"
     PERSON = "PERSON"
     HARDWARE = "HARDWARE"
+    DATASET = "DATASET"  # data sets and benchmarks (ImageNet, SQuAD, MMLU, TMMLU+)
 
 
 class RelationType(StrEnum):
@@ -83,6 +84,7 @@ class Document:
     tags: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
     redactions: tuple[Redaction, ...] = ()
+    code: tuple[tuple[int, int], ...] = ()  # spans of code blocks in ``body`` (no names are looked for there)
 
 
 @dataclass(frozen=True, slots=True)

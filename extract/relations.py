@@ -133,32 +133,48 @@ class ChunkIndex:
 # character (MARK, written ``@`` in the rule sources below), so a rule reads like the prose it
 # matches: ``由@…開發``, ``以@為基礎``, ``把@換成@``. A rule either names both ends (groups ``a``,
 # the source, and ``b``, the target) or only the target; then the source is the subject:
-# the nearest mention before the cue in the same clause (clauses end at ，；：), else — when
-# that clause has no mention — the topic of the sentence (its first mention), else the topic
-# of the paragraph (the previous sentence's). Rules only run on sentences that hold one of their
-# trigger words (one Aho-Corasick pass per document finds them).
+# the first mention of the cue's clause that can be a subject (clauses end at ，；：; not the
+# object of a preposition or co-verb such as 在/透過/把/與, and the head of 「X 的 Y」), else —
+# when that clause has none — the subject of an earlier clause of the sentence, else the topic of
+# the paragraph (the previous sentence's), else the topic of the section (its heading's name).
+# Rules only run on sentences that hold one of their trigger words (one Aho-Corasick pass per
+# document finds them).
+#
+# Every relation then passes three checks that hold for all rules:
+# - negation: a negator just before the cue or inside it (不能、無法、不支援、不需要、並非、沒有、
+#   not …) stops it; yes/no questions (是否、能否、…嗎？) state nothing and give nothing; hedges and
+#   conditions (可能、若、如果、或許 …) keep it with a lower confidence;
+# - direction by types (:func:`_orient`): DEVELOPED_BY ends at an organisation or person, RUNS_ON at
+#   hardware or a platform tool, TRAINED_ON at data or hardware, IS_A at a concept, …; a pair the
+#   wrong way round is swapped, a pair that fits neither way is dropped;
+# - list structure: a lead-in ending in a colon (「支援的模型：」「X 包含以下元件：」) or a heading
+#   that names a list (「硬體需求」) relates its subject to the head name of each following list
+#   item or table row, with the lead-in and the item as evidence and a lower confidence.
 
 MARK = "\ue000"
 _F = "[^，。；：,;:！？!?「」\ue000\n]"  # filler: no clause end, no other mention
 _G = "[^，。；：,;:！？!?「」\n]"  # filler that may hold other mentions (「為基礎繼續預訓練的」)
-_ENUM = r"(?:\s*(?:、|和|與|以及|及|或)\s*@)*"
+_ENUM = r"(?:\s*(?:、|和|與|以及|及|或|&)\s*@)*"
 _OWNER = r"(?:\s*的\s*@)?"  # 「Meta 的 Llama 3」
-_ENUM_NEXT = re.compile(r"\s*(?:、|和|與|以及|及|或是|或|跟|/|,)\s*" + MARK)
-_ENUM_PREV = re.compile(MARK + r"\s*(?:、|和|與|以及|及|或是|或|跟|/|,)\s*$")
+_SEP = r"(?:、|和|與|以及|及|或是|或|跟|/|,|&|，以及|(?i:and|or)(?![A-Za-z]))"
+_ENUM_NEXT = re.compile(r"\s*" + _SEP + r"\s*" + MARK)
 _OF_NEXT = re.compile(r"\s*的\s*" + MARK)
+_OF_HEAD = re.compile(r"\s*(?:上|中|內|裡|裡面)?\s*的\s*")  # 「X 的 Y」「X 上的 Y」: Y is the head
 _CLAUSE_END = re.compile(r"[，,；;：:]")
-_PRONOUN = re.compile(r"[它其牠]|該模型|這個模型|這套|此模型")
+_PRONOUN = re.compile(r"[它其牠]|該模型|該工具|該框架|該函式庫|該庫|這個模型|這套|此模型|此工具")
 
-M, T, C, G_, P, H = (  # model, tool, concept, organisation, person, hardware
+M, T, C, G_, P, H, D = (  # model, tool, concept, organisation, person, hardware, data set
     EntityType.MODEL,
     EntityType.TOOL,
     EntityType.CONCEPT,
     EntityType.ORG,
     EntityType.PERSON,
     EntityType.HARDWARE,
+    EntityType.DATASET,
 )
-_THINGS = frozenset({M, T, C, H})
+_THINGS = frozenset({M, T, C, H, D})
 _SOFTWARE = frozenset({M, T})
+_AGENTS = frozenset({G_, P})
 
 Mapper = Callable[[EntityType, EntityType], "tuple[RelationType, bool] | None"]
 
@@ -193,22 +209,131 @@ def _based_on(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | N
 
 
 def _supports(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-    """「X 支援 Y」: hardware → runs on; a model → the model runs on X; a method or a backend → uses."""
+    """「X 支援 Y」: hardware → runs on; a model → the model runs on X; a backend or library →
+    integrates; a method → uses."""
     if src not in _SOFTWARE:
         return None
     if tgt is H:
         return R.RUNS_ON, False
     if tgt is M and src is T:
         return R.RUNS_ON, True
-    if tgt in (C, T):
+    if tgt is T:
+        return R.INTEGRATES, False
+    if tgt in (C, D):
         return R.USES, False
     return None
 
 
+def _supports_list(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """A list of what X supports (「支援的格式：」) names options X works with: integrates."""
+    if src in _SOFTWARE and tgt in (C, D):
+        return R.INTEGRATES, False
+    return _supports(src, tgt)
+
+
 def _includes(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-    """「X 包括/包含 Y」: a tool listing methods or formats uses them."""
-    if src is T and tgt is C:
+    """「X 包括/包含 Y」: a tool or model listing methods or formats uses them; a thing listing
+    things of its own kind is made of them (Y PART_OF X); a tool shipping a model hosts it;
+    an organisation listing products made them."""
+    if src in _SOFTWARE and tgt in (C, D):
         return R.USES, False
+    if src is tgt or (src in _SOFTWARE and tgt is T):
+        return R.PART_OF, True
+    if src is T and tgt is M:
+        return R.RUNS_ON, True
+    if src is G_ and tgt in _THINGS:
+        return R.DEVELOPED_BY, True
+    return None
+
+
+def _compose(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 由 A、B 組成」: the parts are PART_OF X."""
+    if src in _THINGS | {G_} and tgt in _THINGS | _AGENTS:
+        return R.PART_OF, True
+    return None
+
+
+def _category(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「小型語言模型如 A、B」「A、B 等中介軟體」: source is the category, target an instance."""
+    if src is C and tgt in _THINGS:
+        return R.IS_A, True
+    return None
+
+
+def _member(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 是 ORG 的工程師/單位/工具套件」: people and units belong to it, things were made by it."""
+    if tgt is G_:
+        if src in _AGENTS:
+            return R.PART_OF, False
+        if src in _THINGS:
+            return R.DEVELOPED_BY, False
+    if tgt is P and src in _THINGS:
+        return R.DEVELOPED_BY, False
+    return None
+
+
+def _maker(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 是 Y 的開發者/創辦人」: Y was developed by X; the founder of an organisation is part of it."""
+    if src is P and tgt is G_:
+        return R.PART_OF, False
+    if src in _AGENTS and tgt in _THINGS:
+        return R.DEVELOPED_BY, True
+    return None
+
+
+def _combine(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 搭配/結合 Y」: two pieces of software integrate; anything else uses Y."""
+    if src in _SOFTWARE and tgt in _SOFTWARE:
+        return R.INTEGRATES, False
+    if src in _THINGS and tgt in _THINGS:
+        return R.USES, False
+    return None
+
+
+def _belongs(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 屬於 Y」: a kind (Y a concept), else a member (people and units of an organisation)."""
+    if tgt is C and src in _THINGS:
+        return R.IS_A, False
+    if tgt is G_ and src in _AGENTS:
+        return R.PART_OF, False
+    if src is tgt and src in (T, H, M):
+        return R.PART_OF, False
+    return None
+
+
+def _used_by(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """「X 用於 Y」「專為使用 Y 設計」: Y uses X."""
+    if src in _THINGS and tgt in _THINGS:
+        return R.USES, True
+    return None
+
+
+def _needs(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """What X needs: hardware it runs on, anything else it uses."""
+    if src in _SOFTWARE and tgt is H:
+        return R.RUNS_ON, False
+    if src in _THINGS and tgt in _THINGS:
+        return R.USES, False
+    return None
+
+
+def _hosts(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """The models a tool offers or has downloaded run on it."""
+    if src is T and tgt is M:
+        return R.RUNS_ON, True
+    return None
+
+
+def _named(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """A heading or list item 「X 支援」「X 整合」 under a subject: the subject works with X."""
+    if src not in _SOFTWARE:
+        return None
+    if tgt is H:
+        return R.RUNS_ON, False
+    if tgt is M and src is T:
+        return R.RUNS_ON, True
+    if tgt in (T, C, D):
+        return R.INTEGRATES, False
     return None
 
 
@@ -221,9 +346,21 @@ class _Rule:
     after: bool = False  # no subject before the cue: look for a model after it (「在 X 上跑 M」)
     explicit: bool = False  # names its source (group ``a``) as well as its target
     trained: bool = False  # a training rule: people may be its subject (see :func:`_subjects`)
+    action: bool = False  # something people do (use, run, swap): 「我們…，並使用 X」 is theirs
+    lists: bool = False  # targets may be a list after a colon or in brackets (「包括：A、B」「後端（A、B）」)
+    platform: bool = False  # a tool target in a sentence about platforms is a platform (RUNS_ON)
 
 
-def _rule(name: str, source: str, keys: str, mapper: Mapper, after: bool = False) -> _Rule:
+def _rule(
+    name: str,
+    source: str,
+    keys: str,
+    mapper: Mapper,
+    after: bool = False,
+    action: bool = False,
+    lists: bool = False,
+    platform: bool = False,
+) -> _Rule:
     rx = re.compile(
         source.replace("ENUM", _ENUM)
         .replace("OWNER", _OWNER)
@@ -231,12 +368,39 @@ def _rule(name: str, source: str, keys: str, mapper: Mapper, after: bool = False
         .replace("F", _F)
         .replace("G", _G)
     )
-    return _Rule(name, rx, tuple(keys.split()), mapper, after, "a" in rx.groupindex, name.startswith("train"))
+    words = tuple(dict.fromkeys(w for k in keys.split() for w in _key_forms(k.replace("_", " "))))
+    return _Rule(
+        name,
+        rx,
+        words,
+        mapper,
+        after,
+        "a" in rx.groupindex,
+        name.startswith("train"),
+        action,
+        lists,
+        platform,
+    )
 
 
-_DEV_VERBS = "開發|推出|釋出|發布|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品"
+def _key_forms(key: str) -> tuple[str, ...]:
+    """A trigger word as the case-sensitive automaton must see it: English words also capitalised."""
+    if key.isascii() and key[:1].isalpha():
+        return (key, key[:1].upper() + key[1:])
+    return (key,)
+
+
+_DEV_VERBS = "開發|推出|釋出|發布|發佈|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品|創建|創立|訓練"
 _PAREN = r"(?:\s*(?:（[^）\n]{0,40}）|\([^)\n]{0,40}\)))?"
-_RUN_VERBS = "跑|執行|運行|部署|推論|服務|測試|調校|運作|示範執行|跑得動|serve"
+_RUN_VERBS = "跑|執行|運行|部署|推論|服務|測試|調校|運作|示範執行|跑得動|託管|serve"
+_NO_LEAD = r"(?<![還就不只都像才則或要可但那這便因])"  # 「還是」「就是」「不只是」 are not a copula
+_ROLE_MAKER = "開發者|開發人員|維護者|作者|創建者|創作者|發明者|設計者|發起人|創始人|創辦人|提出者"
+_ROLE_MEMBER = (
+    "工程師|科學家|研究員|研究者|成員|員工|主管|負責人|倡導者|佈道師|經理|總監|執行長|技術長|主席|教授|學生|"
+    "實習生|顧問|合夥人|工具套件|套件|工具|框架|產品|平台|服務|函式庫|引擎|晶片|處理器|子公司|部門|單位|小組|"
+    "實驗室|研究院|研究所|開源"
+)
+_E = "(?<![A-Za-z])"  # an English cue starts a word
 
 # In priority order: a target claimed by an earlier rule is not taken again by a later one.
 _RULES: list[_Rule] = [
@@ -245,7 +409,7 @@ _RULES: list[_Rule] = [
         "dev-by-of",
         r"(?P<a>@)" + _PAREN + r"\s*(?:所|團隊)?(?:" + _DEV_VERBS + r")的\s*(?P<b>@)",
         _DEV_VERBS.replace("|", " "),
-        _fixed(R.DEVELOPED_BY, frozenset({G_, P}), _SOFTWARE, True),
+        _fixed(R.DEVELOPED_BY, frozenset({G_, P}), _THINGS, True),
     ),
     _rule(
         "use-run",
@@ -264,6 +428,12 @@ _RULES: list[_Rule] = [
         r"把\s*(?P<a>@)\s*F{0,4}?(?:換成|替換成|換為|改成|改為)\s*(?P<b>@)",
         "把",
         _same_kind(R.ALTERNATIVE_TO),
+    ),
+    _rule(
+        "put-to-use",
+        r"(?:將|把)\s*(?P<a>@)\s*F{0,4}?(?:用於|用在|應用於|應用在|套用於|運用於|運用在)\s*F{0,4}?(?P<b>@)",
+        "將 把",
+        _used_by,
     ),
     _rule(
         "compare-two",
@@ -289,7 +459,40 @@ _RULES: list[_Rule] = [
         "旗下 底下",
         _fixed(R.PART_OF, frozenset({G_, T, M}), frozenset({G_, T})),
     ),
+    _rule(
+        "such-as",
+        r"(?P<a>@)\s*(?:（[^）\n]{0,30}）|\([^)\n]{0,30}\))?\s*[，,]?\s*"
+        r"(?:如|例如|像是|比如|諸如|譬如|(?i:such as|e\.g\.|including))\s*[：:]?\s*(?P<b>@)",
+        "如 像是 諸如 譬如 such_as e.g. including",
+        _category,
+    ),
+    _rule(
+        "etc-kind",
+        r"(?P<b>@)ENUM\s*等\s*(?:多種|各種|常見的?|主流的?|不同的?|其他)?\s*F{0,4}?(?P<a>@)"
+        r"(?=\s*(?:元件|組件|功能|類別|選項)|(?![\u3400-\u9fff]))",
+        "等",
+        _category,
+    ),
+    _rule(
+        "dev-label",
+        r"(?P<a>@)\s*[：:]\s*(?P<b>@)\s*(?:推出|開發|發布|打造)?的",
+        "： :",
+        _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_})),
+    ),
     # target only: the source is the subject
+    _rule(
+        "compose",
+        r"由\s*F{0,10}?(?P<b>@)ENUM\s*F{0,8}?(?:組成|構成|所組成|所構成|組合而成)",
+        "組成 構成 組合而成",
+        _compose,
+    ),
+    _rule(
+        "compose-list",
+        r"由\s*F{0,12}?(?:組成|構成|組合而成)\s*[：:]\s*G{0,16}?(?P<b>@)",
+        "組成 構成 組合而成",
+        _compose,
+        lists=True,
+    ),
     _rule(
         "dev-by",
         r"由\s*(?:@\s*)?(?P<b>@)" + _PAREN + r"F{0,12}?(?:所|團隊|研究團隊)?(?:共同)?(?:" + _DEV_VERBS + ")",
@@ -303,25 +506,37 @@ _RULES: list[_Rule] = [
         _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_, P})),
     ),
     _rule(
+        "role-maker",
+        _NO_LEAD
+        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|專案|項目|計畫)?\s*的\s*F{0,6}?(?:"
+        + _ROLE_MAKER
+        + ")",
+        _ROLE_MAKER.replace("|", " "),
+        _maker,
+    ),
+    _rule(
         "train-with",
-        r"(?:使用|用)了?F{0,8}?(?P<b>@)F{0,3}?(?:來)?(?:訓練|預訓練)",
-        "使用 用",
-        _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C, G_})),
+        r"(?:使用|用|以|透過|利用)了?F{0,8}?(?P<b>@)F{0,3}?(?:來|進行)?(?:訓練|預訓練|微調|再訓練)",
+        "使用 用 以 透過 利用",
+        _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C, D})),
         after=True,
     ),
     _rule(
         "train-on",
         r"在\s*F{0,4}?(?P<b>@)ENUM\s*(?:上|裡|中)?F{0,6}?(?:用\s*@\s*)?F{0,4}?(?:訓練|預訓練|微調|練)",
         "在",
-        _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C})),
+        _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C, D})),
         after=True,
     ),
     _rule(
         "run-in",
-        r"(?:跑在|執行在|運行在|部署在|部署到|部署於|跑於|架在|裝在|放在|運作在|運作於)F{0,8}?(?P<b>@)",
-        "跑在 執行在 運行在 部署在 部署到 部署於 跑於 架在 裝在 放在 運作在 運作於",
+        r"(?:跑在|執行在|運行在|運行於|執行於|部署在|部署到|部署於|部署至|跑於|架在|裝在|放在|運作在|運作於|託管在|託管於)"
+        r"F{0,8}?(?P<b>@)",
+        "跑在 執行在 運行在 運行於 執行於 部署在 部署到 部署於 部署至 跑於 架在 裝在 放在 運作在 運作於 託管在 託管於",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
+        action=True,
+        lists=True,
     ),
     _rule(
         "run-on",
@@ -329,34 +544,59 @@ _RULES: list[_Rule] = [
         "在",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
+        action=True,
+    ),
+    _rule(
+        "cross-platform",
+        r"(?:跨平台|多平台|跨平臺)F{0,8}?[（(]\s*(?P<b>@)",
+        "跨平台 多平台 跨平臺",
+        _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
     ),
     _rule(
         "variant",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為)\s*(?P<b>@)F{0,10}?的?\s*F{0,6}?(?:延伸|變體|改良版|衍生|衍生版|微調版|指令版|指令微調版|量化版|精簡版|小型版|擴充版|後繼|升級版|最新版|版本|分支)",
+        _NO_LEAD
+        + r"(?:是|為)\s*(?P<b>@)F{0,10}?的?\s*F{0,6}?(?:延伸|變體|改良版|衍生|衍生版|微調版|指令版|指令微調版"
+        r"|量化版|精簡版|小型版|擴充版|後繼|升級版|最新版|版本|分支|壓縮版|優化版)",
         "是 為",
         _fixed(R.VARIANT_OF, _SOFTWARE | {C}, _SOFTWARE | {C}),
     ),
     _rule(
         "family",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為)\s*(?P<b>@)\s*(?:家族|系列)",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)\s*(?:家族|系列)",
         "家族 系列",
         _fixed(R.VARIANT_OF, _SOFTWARE, _SOFTWARE),
     ),
     _rule(
         "part-is",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為)\s*(?P<b>@)F{0,8}?的?\s*(?:一部分|一部份|元件|組件|模組|子專案|子項目|成員|一員)",
+        _NO_LEAD
+        + r"(?:是|為)\s*(?P<b>@)F{0,8}?的?\s*(?:一部分|一部份|元件|組件|模組|子專案|子項目|成員|一員|核心組件)",
         "是 為",
         _fixed(R.PART_OF, _THINGS | {G_}, _THINGS | {G_}),
     ),
     _rule(
         "part-under-is",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為|屬於)\s*(?P<b>@)F{0,4}?(?:旗下|底下|內部)",
+        _NO_LEAD + r"(?:是|為|屬於)\s*(?P<b>@)F{0,4}?(?:旗下|底下|內部)",
         "旗下 底下 內部",
         _fixed(R.PART_OF, frozenset({G_, T, M}), frozenset({G_})),
     ),
     _rule(
+        "kind-of",
+        _NO_LEAD + r"(?:是|為|屬於|算是)\s*(?P<b>@)\s*的?\s*(?:一種|一類|一個分支|子類|子集|分支)",
+        "是 為 屬於 算是",
+        _fixed(R.IS_A, _THINGS, frozenset({C})),
+    ),
+    _rule(
+        "role-member",
+        _NO_LEAD
+        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|公司|實驗室)?\s*的\s*F{0,12}?(?:"
+        + _ROLE_MEMBER
+        + ")",
+        "是 為 擔任",
+        _member,
+    ),
+    _rule(
         "alt-is",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為)\s*(?P<b>@)F{0,4}?的?(?:替代方案|替代品|替代選擇|替代|競品|對手|競爭者)",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)F{0,4}?的?(?:替代方案|替代品|替代選擇|替代|競品|對手|競爭者)",
         "替代 競品 對手 競爭者",
         _same_kind(R.ALTERNATIVE_TO),
     ),
@@ -365,6 +605,13 @@ _RULES: list[_Rule] = [
         r"(?:換成|替換成|換為|改用|改成|取代|代替|替代|替換|轉向|轉用|改採)了?\s*(?P<b>@)",
         "換成 替換成 換為 改用 改成 取代 代替 替代 替換 轉向 轉用 改採",
         _same_kind(R.ALTERNATIVE_TO),
+        action=True,
+    ),
+    _rule(
+        "integrate-with",
+        r"(?:與|和|跟|同)\s*(?P<b>@)F{0,8}?(?:整合|集成|串接|對接|互通|相容|兼容|協同運作|無縫接軌)",
+        "整合 集成 串接 對接 互通 相容 兼容 協同運作 無縫接軌",
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
     ),
     _rule(
         "compare-with",
@@ -373,8 +620,14 @@ _RULES: list[_Rule] = [
         _same_kind(R.COMPARED_WITH),
     ),
     _rule(
+        "compare-bare",
+        r"(?<![與和跟同拿])(?:相比於?|相較於?|比起|對比於?)\s*F{0,6}?(?P<b>@)(?!\s*[，,])",
+        "相比 相較 比起 對比",
+        _same_kind(R.COMPARED_WITH),
+    ),
+    _rule(
         "compare-than",
-        r"(?<![相對])比\s*(?P<b>@)F{0,12}?(?:好|差|快|慢|穩|準|強|弱|高|低|大|小|便宜|貴|省|多|少|優|佳)",
+        r"(?<![相對])比\s*(?P<b>@)F{0,12}?(?:更|還要|好|差|快|慢|穩|準|強|弱|高|低|大|小|便宜|貴|省|多|少|優|佳)",
         "比",
         _same_kind(R.COMPARED_WITH),
     ),
@@ -410,17 +663,134 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "integrate",
-        r"(?:整合了?|串接了?|串起|對接|接入|集成|連接|連結|可以接|原生支援|內建支援)\s*(?P<b>@)",
+        r"(?:整合了?|串接了?|串起|對接|接入|集成|連接|連結|可以接|原生支援|內建支援)(?:到|至|進|入|於)?\s*(?P<b>@)",
         "整合 串接 串起 對接 接入 集成 連接 連結 可以接 原生支援 內建支援",
-        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C}),
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
+        lists=True,
     ),
-    _rule("support", r"支援了?\s*(?P<b>@)", "支援", _supports),
-    _rule("include", r"(?:包括|包含)了?\s*(?P<b>@)", "包括 包含", _includes),
+    _rule(
+        "support",
+        r"(?:支援|支持)了?\s*(?:[：:]\s*)?(?:多種|各種|不同的?|主流的?|常見的?|所有的?|幾種|大部分的?|許多)?\s*(?P<b>@)",
+        "支援 支持",
+        _supports,
+        lists=True,
+        platform=True,
+    ),
+    _rule(
+        "support-list",
+        r"(?:支援|支持)了?F{0,10}?[（(]\s*(?P<b>@)",
+        "支援 支持",
+        _supports_list,
+        lists=True,
+        platform=True,
+    ),
+    _rule(
+        "named",
+        r"^F{0,8}?(?P<b>@)ENUM\s*(?:整合|集成|支援|支持|相容性|兼容性|(?i:support|integration))"
+        + _PAREN
+        + r"\s*(?:[：:].*)?$",
+        "整合 集成 支援 支持 相容性 兼容性 support integration",
+        _named,
+    ),
+    _rule(
+        "include",
+        r"(?:包括|包含|涵蓋|含有)了?\s*(?:[：:]\s*)?(?P<b>@)",
+        "包括 包含 涵蓋 含有",
+        _includes,
+        lists=True,
+    ),
+    _rule(
+        "belongs",
+        r"屬於\s*(?P<b>@)(?!\s*的?\s*(?:旗下|底下|內部|一種|一類))",
+        "屬於",
+        _belongs,
+    ),
+    _rule(
+        "used-for",
+        r"(?:用於|用在|用來|適用於|應用於|專用於)\s*F{0,4}?(?P<b>@)ENUM(?=\s*(?:[，。；、：,.!?！？)）]|$|等|之中|中))",
+        "用於 用在 用來 適用於 應用於 專用於",
+        _used_by,
+    ),
+    _rule(
+        "for-use",
+        r"(?:專為|專門為|為了?|供|適合|可)\s*(?:使用|搭配)\s*(?P<b>@)",
+        "專為 專門為 為 供 適合 可",
+        _used_by,
+    ),
     _rule(
         "use",
-        r"(?:使用了?|採用了?|利用|用了|透過|藉由|呼叫|依賴|借助|選用|底層用)\s*(?P<b>@)",
-        "使用 採用 利用 用了 透過 藉由 呼叫 依賴 借助 選用 底層用",
-        _fixed(R.USES, _THINGS, _THINGS),
+        r"(?:使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?(?P<b>@)",
+        "使用 採用 利用 用了 透過 通過 藉由 經由 呼叫 依賴 借助 選用 底層用 運用 仰賴 用到",
+        _fixed(R.USES, _THINGS | {G_}, _THINGS),
+        action=True,
+        lists=True,
+    ),
+    # English phrasings (also inside Chinese text)
+    _rule(
+        "en-based",
+        _E + r"(?i:built\s+on(?:\s+top\s+of)?|built\s+upon|based\s+on|powered\s+by)\s+(?:the\s+)?(?P<b>@)",
+        "built_on built_upon based_on powered_by",
+        _based_on,
+    ),
+    _rule(
+        "en-run",
+        _E
+        + r"(?i:runs?\s+on|running\s+on|deployed\s+(?:on|to)|hosted\s+on|runs?\s+in)\s+(?:the\s+|a\s+)?(?P<b>@)",
+        "run_on runs_on running_on deployed_on deployed_to hosted_on run_in runs_in",
+        _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
+        after=True,
+    ),
+    _rule(
+        "en-dev",
+        _E + r"(?i:developed|created|made|released|built|maintained|published|open-sourced)\s+by\s+(?P<b>@)",
+        "developed_by created_by made_by released_by built_by maintained_by published_by open-sourced_by",
+        _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_, P})),
+    ),
+    _rule(
+        "en-integrate",
+        _E + r"(?i:integrates?|integrated|integration)\s+(?:with|into)\s+(?:the\s+)?(?P<b>@)",
+        "integrate integrates integrated integration",
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
+    ),
+    _rule(
+        "en-train",
+        _E + r"(?i:(?:pre-?|fine-?)?trained\s+on)\s+(?:the\s+)?(?P<b>@)",
+        "trained_on pre-trained_on pretrained_on fine-tuned fine-trained_on",
+        _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C, D})),
+        after=True,
+    ),
+    _rule(
+        "en-alt",
+        _E + r"(?i:alternative\s+to|instead\s+of|replaces?|replacing)\s+(?:the\s+)?(?P<b>@)",
+        "alternative_to instead_of replace replaces replacing",
+        _same_kind(R.ALTERNATIVE_TO),
+    ),
+    _rule(
+        "en-compare",
+        _E + r"(?i:compared\s+(?:to|with)|versus|in\s+comparison\s+to)\s+(?P<b>@)",
+        "compared versus comparison",
+        _same_kind(R.COMPARED_WITH),
+    ),
+    _rule(
+        "en-part",
+        _E + r"(?i:part\s+of)\s+(?:the\s+)?(?P<b>@)",
+        "part_of",
+        _fixed(R.PART_OF, _THINGS | _AGENTS, _THINGS | {G_}),
+    ),
+    _rule(
+        "en-support",
+        _E + r"(?i:supports|supported\s+on|support\s+for|compatible\s+with)\s+(?P<b>@)",
+        "supports supported support compatible",
+        _supports,
+        lists=True,
+        platform=True,
+    ),
+    _rule(
+        "en-use",
+        _E + r"(?i:uses|using|leverages?|relies\s+on|depends\s+on|utili[sz]es)\s+(?:the\s+)?(?P<b>@)",
+        "uses using leverage leverages relies depends utilizes utilises",
+        _fixed(R.USES, _THINGS | {G_}, _THINGS),
+        action=True,
     ),
     _rule(
         "as",
@@ -430,7 +800,9 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "is-a",
-        r"(?<![還就不只都像才則或要可但那這便因])(?:是|為|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:F{0,10}?的)?F{0,4}?(?P<b>@)(?=(?:方法|技術|手法|機制|架構|格式)?\s*(?:[，。；、：,.!?！？]|$|之一))",
+        _NO_LEAD
+        + r"(?:是|為|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:F{0,10}?的)?F{0,4}?(?P<b>@)"
+        r"(?=(?:方法|技術|手法|機制|架構|格式)?\s*(?:[，。；、：,.!?！？]|$|之一))",
         "是 為 屬於 算是",
         _fixed(R.IS_A, _THINGS, frozenset({C})),
     ),
@@ -506,151 +878,305 @@ def _enumerated(tpl: _Template, inside: Sequence[Mention], k: int) -> list[int]:
     return out
 
 
-_NOT_SUBJECT = re.compile(r"(?:在|於|相較於|相較|相比於|比起|對於|關於|除了)\s*$")
+_LIST_SEP = re.compile(r"[、，,；;/]|以及|及|和|與|或|&")
+_PAREN_OPEN = re.compile("[^，。；：,;:！？!?\ue000\n]{0,8}?[（(]\\s*" + MARK)
+
+
+def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
+    """Mentions heading the items of a list written in ``[start, end)`` of the template
+    (「用於推理的 A、用於壓縮的 B（NNCF），以及 C」 → A, B, C): the last mention of each item
+    outside brackets, or the first in brackets when the item has no other."""
+    text, slots = tpl.text, tpl.slots
+    heads: list[int] = []
+    last = inner = -1
+    pos = start
+    depth = 0
+    for j in range(bisect.bisect_left(slots, start), len(slots)):
+        s = slots[j]
+        if s >= end:
+            break
+        between = text[pos:s]
+        if depth == 0 and _LIST_SEP.search(between) and (last >= 0 or inner >= 0):
+            heads.append(last if last >= 0 else inner)
+            last = inner = -1
+        depth += between.count("（") + between.count("(") - between.count("）") - between.count(")")
+        if depth <= 0:
+            depth = 0
+            last = j
+        elif inner < 0:
+            inner = j
+        pos = s + 1
+    if last >= 0 or inner >= 0:
+        heads.append(last if last >= 0 else inner)
+    return heads
+
+
+def _bracketed(tpl: _Template, k: int) -> list[int]:
+    """Mentions in brackets right after mention ``k`` (「GPU 後端（CUDA、Metal）」)."""
+    m = _PAREN_OPEN.match(tpl.text, tpl.slots[k] + 1)
+    if m is None:
+        return []
+    close = min(
+        (i for i in (tpl.text.find("）", m.end()), tpl.text.find(")", m.end())) if i >= 0),
+        default=len(tpl.text),
+    )
+    return _list_heads(tpl, m.end() - 1, close)
+
+
+_NOT_SUBJECT = re.compile(
+    r"(?:在|於|相較於|相較|相比於|相比|比起|對於|關於|除了|透過|通過|藉由|經由|使用|利用|採用|用|把|將|對|從|向|讓|"
+    r"與|和|跟|同|比|被|由|以|如|例如|像是|比如|支援|支持|整合|集成|包括|包含|搭配|結合|替|當|供|給|"
+    r"(?<![A-Za-z])(?i:with|by|on|using|via|for|from|to|of|in))\s*(?:了\s*)?$"
+)
 
 
 def _can_lead(tpl: _Template, k: int, start: int) -> bool:
-    """Whether mention ``k`` can be a subject: not inside 「在 X 上」「相較於 X」 and the like."""
+    """Whether mention ``k`` can be a subject: not inside 「在 X 上」「相較於 X」「透過 X」 and the like."""
     prev = tpl.slots[k - 1] + 1 if k > 0 and tpl.slots[k - 1] >= start else start
     return _NOT_SUBJECT.search(tpl.text, prev, tpl.slots[k]) is None
 
 
-def _clause_subject(tpl: _Template, inside: Sequence[Mention], cue: int) -> tuple[list[Mention] | None, bool]:
-    """(the nearest possible subject before ``cue`` in its clause and the mentions listed with it,
-    whether a pronoun stands in for the subject)."""
-    cstart = tpl.clause_start(cue)
-    i = bisect.bisect_left(tpl.slots, cue) - 1
-    while i >= 0 and tpl.slots[i] >= cstart and not _can_lead(tpl, i, cstart):
-        i -= 1
-    if i < 0 or tpl.slots[i] < cstart:
-        return None, bool(_PRONOUN.search(tpl.text, cstart, cue))
-    if _PRONOUN.search(tpl.text, tpl.slots[i] + 1, cue):  # 「Meta 表示它使用了…」
-        return None, True
-    k = i
-    if (  # 「CKIP Transformers 的命名實體辨識採用…」: the owner is the subject
-        inside[k].type is C
-        and k > 0
-        and tpl.text[tpl.slots[k - 1] + 1 : tpl.slots[k]].strip() == "的"
-        and inside[k - 1].type in _SOFTWARE
-    ):
-        k -= 1
-    out = [inside[k]]
-    while k > 0 and tpl.slots[k - 1] >= cstart:  # 「Ollama 和 LM Studio 都…」
-        m = _ENUM_PREV.search(tpl.text, tpl.slots[k - 1], tpl.slots[k] + 1)
-        if m is None or m.start() != tpl.slots[k - 1]:
+def _head(tpl: _Template, inside: Sequence[Mention], k: int, stop: int) -> int:
+    """The head of a noun phrase starting at mention ``k``: 「Meta 的 Llama 3」 → Llama 3, but the
+    owner of a method stays the subject (「CKIP Transformers 的命名實體辨識採用…」)."""
+    slots = tpl.slots
+    while k + 1 < len(inside) and slots[k + 1] < stop:
+        if _OF_HEAD.fullmatch(tpl.text, slots[k] + 1, slots[k + 1]) is None:
             break
-        k -= 1
-        out.append(inside[k])
-    return out, False
+        if inside[k + 1].type is C and inside[k].type in _SOFTWARE:
+            break
+        k += 1
+    return k
 
 
-def _earlier_subject(tpl: _Template, inside: Sequence[Mention], cue: int, pronoun: bool) -> Mention | None:
+def _clause_subject(tpl: _Template, inside: Sequence[Mention], cue: int) -> tuple[list[Mention] | None, bool]:
+    """(the subject of the clause of ``cue`` and the mentions listed with it, whether a pronoun
+    stands in for the subject): the first mention before the cue that can lead the clause."""
+    cstart = tpl.clause_start(cue)
+    slots = tpl.slots
+    lo = bisect.bisect_left(slots, cstart)
+    hi = bisect.bisect_left(slots, cue)
+    k = next((j for j in range(lo, hi) if _can_lead(tpl, j, cstart)), -1)
+    if k < 0:
+        return None, bool(_PRONOUN.search(tpl.text, cstart, cue))
+    k = _head(tpl, inside, k, cue)
+    if _PRONOUN.search(tpl.text, slots[k] + 1, cue):  # 「Meta 表示它使用了…」
+        return None, True
+    return [inside[j] for j in _enumerated(tpl, inside, k) if slots[j] < cue], False
+
+
+_PEOPLE = re.compile(
+    r"我|你|妳|您|他們|她們|大家|建議|讀者|同事|學員|講者|(?<![A-Za-z])(?:you|we|You|We)(?![A-Za-z])"
+)
+_BLOCKED: list[Mention] = []  # an earlier clause whose subject is people: no subject to hand on
+
+
+def _earlier_subject(
+    tpl: _Template, inside: Sequence[Mention], cue: int, pronoun: bool, action: bool
+) -> Mention | list[Mention] | None:
     """The subject of the nearest earlier clause that has one (its first mention that can lead);
-    for a pronoun, the sentence's first such mention."""
+    for a pronoun, the sentence's first such mention. For an action (use, run, swap), an earlier
+    clause that people lead (「我們將看看 X，並使用 Y」) hands on no subject (:data:`_BLOCKED`)."""
     cstart = tpl.clause_start(cue)
     best: Mention | None = None
     best_clause = -1
+    people_clause = -1
     for k, slot in enumerate(tpl.slots):
         if slot >= cstart:
             break
         start = tpl.clause_start(slot)
-        if not _can_lead(tpl, k, start):
+        if start <= best_clause or not _can_lead(tpl, k, start):
             continue
         if pronoun:
             return inside[k]
-        if start > best_clause:  # first subject of a later clause
-            best, best_clause = inside[k], start
+        if action and _PEOPLE.search(tpl.text, start, slot):
+            people_clause = start
+            continue
+        best, best_clause = inside[_head(tpl, inside, k, tpl.clause_end(slot))], start
+    if people_clause > best_clause:
+        return _BLOCKED
     return best
 
 
-_PEOPLE = re.compile(r"我|你|妳|您|他們|她們|大家|建議|讀者|同事|學員|講者")
+class _Context(NamedTuple):
+    topic: Mention | None  # subject of the latest sentence of this section
+    section: Mention | None  # the name the section's heading (or a heading above) is about
 
 
 def _subjects(
     tpl: _Template,
     inside: Sequence[Mention],
     cue: int,
-    topic: Mention | None,
-    after: bool,
+    ctx: _Context,
     cue_end: int,
+    after: bool = False,
     trained: bool = False,
-) -> list[Mention] | None:
-    """The subject(s) of a cue at template position ``cue`` (see the notes above the rules)."""
+    action: bool = False,
+) -> tuple[list[Mention] | None, float]:
+    """The subject(s) of a cue at template position ``cue`` and the confidence that gives
+    (see the notes above the rules)."""
     found, pronoun = _clause_subject(tpl, inside, cue)
     if found:
-        return found
+        return found, 0.7
     if after and not pronoun:  # 「在 RTX 4090 上微調 Breeze-7B」
         j = bisect.bisect_left(tpl.slots, cue_end)
         cend = tpl.clause_end(cue_end)
         while j < len(inside) and tpl.slots[j] < cend:
             if inside[j].type is M:
-                return [inside[j]]
+                return [inside[j]], 0.7
             j += 1
     if not trained and _PEOPLE.search(tpl.text, tpl.clause_start(cue), cue):
-        return None  # 「她們使用 bge-m3」「建議使用 vLLM」: people use things, not the topic
-    earlier = _earlier_subject(tpl, inside, cue, pronoun)
-    if earlier is not None:
-        return [earlier]
-    return [topic] if topic is not None else None
+        return None, 0.0  # 「她們使用 bge-m3」「建議使用 vLLM」: people use things, not the topic
+    earlier = _earlier_subject(tpl, inside, cue, pronoun, action)
+    if earlier is _BLOCKED:
+        return None, 0.0
+    if isinstance(earlier, Mention):
+        return [earlier], 0.7
+    if ctx.topic is not None:
+        return [ctx.topic], 0.6
+    if ctx.section is not None and not (action and _PEOPLE.search(tpl.text)):
+        return [ctx.section], 0.5
+    return None, 0.0
+
+
+# Negators that stop a cue right after them (「不能運行在」「無法支援」「並非基於」「不需要依賴」); the
+# lookaheads keep words that only look negative (不僅、不同、不斷、不如、非常、未來、…).
+_NEG = re.compile(
+    r"不(?!僅|只|但|斷|同|少|過|錯|管|論|久|外|一|定|妨|如|足|然|止|亞|光|太|得不|可或缺|限|錯)"
+    r"|沒|無法|無須|無需|毋須|未(?!來|知)|(?<!除)非(?!常|凡|洲)|勿|別(?=用|再|使用|把|將)"
+    r"|(?<![A-Za-z])(?i:not|never|cannot|can't|doesn't|don't|isn't|won't|without)(?![A-Za-z])"
+)
+_YES_NO = re.compile(r"是否|能否|可否|是不是|有沒有|能不能|會不會|嗎|(?<![A-Za-z])(?i:whether)(?![A-Za-z])")
+_WH = re.compile(
+    r"如何|怎麼|怎樣|為什麼|為何|什麼|哪|(?<![A-Za-z])(?i:how|what|why|which|when|where)(?![A-Za-z])"
+)
+_HEDGE = re.compile(
+    r"可能|或許|也許|大概|似乎|據說|應該|若|如果|假如|假設|倘若|要是|如需|如要|除非|未必|不一定|"
+    r"(?<![A-Za-z])(?i:if|might|may|maybe|perhaps|could)(?![A-Za-z])"
+)
+_NEG_REACH = 8  # characters before a cue that a negator governs
+
+
+def _asks(text: str) -> bool:
+    """A yes/no question (「是否支援 X？」「X 可以跑在 Y 上嗎？」) asserts nothing."""
+    if _YES_NO.search(text):
+        return True
+    return text.rstrip("」』）) ").endswith(("？", "?")) and _WH.search(text) is None
+
+
+def _platform(text: str) -> bool:
+    return bool(_PLATFORM.search(text))
+
+
+_PLATFORM = re.compile(r"平台|平臺|作業系統|操作系統|(?<![A-Za-z])(?i:platforms?|OS)(?![A-Za-z])")
 
 
 def typed_relations(
-    tpl: _Template, inside: Sequence[Mention], rule_ids: Iterable[int], topic: Mention | None
+    tpl: _Template, inside: Sequence[Mention], rule_ids: Iterable[int], ctx: _Context
 ) -> list[tuple[Mention, Mention, RelationType, float]]:
     """(source, target, type, confidence) for the cue-marked pairs of one sentence."""
     out: list[tuple[Mention, Mention, RelationType, float]] = []
     claimed: set[int] = set()  # targets an earlier (higher-priority) rule already used
-    text, slot_of = tpl.text, tpl.slot_of
+    text, slot_of, slots = tpl.text, tpl.slot_of, tpl.slots
     for ri in sorted(rule_ids):
         rule = _RULES[ri]
-        explicit = rule.explicit
         for m in rule.rx.finditer(text):
             b_slot = slot_of.get(m.start("b"))
             if b_slot is None or b_slot in claimed:
                 continue
-            targets = _enumerated(tpl, inside, _object(tpl, inside, b_slot))
-            for t in list(targets):  # 「支援 Apple Silicon 的 Metal 加速」: the hardware and its feature
-                if inside[t].type is H and t + 1 < len(inside):
-                    own = _OF_NEXT.match(tpl.text, tpl.slots[t] + 1)
-                    if own is not None and own.end() - 1 == tpl.slots[t + 1] and inside[t + 1].type in (T, C):
-                        targets.append(t + 1)
-            if explicit:
-                sources = [inside[tpl.slot_of[m.start("a")]]]
+            targets, features = _targets(tpl, inside, b_slot, rule, m.start(), m.start("b"))
+            if rule.explicit:
+                a_slot = slot_of[m.start("a")]
+                sources = [inside[a_slot]]
                 conf = 0.75
+                reach = slots[a_slot] + 1
             else:
-                subj = _subjects(tpl, inside, m.start(), topic, rule.after, m.end(), rule.trained)
+                subj, conf = _subjects(
+                    tpl, inside, m.start(), ctx, m.end(), rule.after, rule.trained, rule.action
+                )
                 if not subj:
                     continue
                 sources = subj
-                conf = 0.7 if subj[0] in inside else 0.6
-            claimed.add(b_slot)
+                reach = max(tpl.clause_start(m.start()), m.start() - _NEG_REACH)
+                if subj[-1] in inside:
+                    last = slots[inside.index(subj[-1])]
+                    if last < m.start():
+                        reach = max(reach, last + 1)
+            if _NEG.search(text, min(reach, m.start()), m.end()):
+                claimed.add(b_slot)  # 「X 不能運行在 Y 上」: nothing else may claim Y either
+                continue
+            cstart = tpl.clause_start(m.start())
+            if _HEDGE.search(text, cstart, tpl.clause_end(m.end())):
+                conf *= 0.6
+            platform = rule.platform and _platform(text)
+            made = False
             for src in sources:
                 for t in targets:
                     tgt = inside[t]
                     if src.key == tgt.key:
                         continue
-                    typed = rule.mapper(src.type, tgt.type)
+                    typed = (R.USES, False) if t in features else rule.mapper(src.type, tgt.type)
                     if typed is None:
                         continue
                     rtype, reverse = typed
+                    if platform and rtype is R.INTEGRATES and tgt.type is T:
+                        rtype = R.RUNS_ON  # 「跨平台：支援 Linux、Windows」
                     out.append((tgt, src, rtype, conf) if reverse else (src, tgt, rtype, conf))
+                    made = True
+            if made:
+                claimed.add(b_slot)
     return out
 
 
+def _targets(
+    tpl: _Template, inside: Sequence[Mention], b_slot: int, rule: _Rule, start: int, b_pos: int
+) -> tuple[list[int], set[int]]:
+    """The mentions a cue's target slot stands for, and which of them are features of a hardware
+    target (「支援 Apple Silicon 的 Metal 加速」: Metal is used, Apple Silicon run on)."""
+    text = tpl.text
+    if rule.lists:
+        colon = max(text.rfind("：", start, b_pos), text.rfind(":", start, b_pos))
+        if colon >= 0:  # 「包括：A、B 和 C」
+            heads = _list_heads(tpl, colon + 1, len(text))
+            if heads:
+                return heads, set()
+    targets = _enumerated(tpl, inside, _object(tpl, inside, b_slot))
+    features: set[int] = set()
+    for t in list(targets):
+        if inside[t].type is H and t + 1 < len(inside):
+            own = _OF_NEXT.match(text, tpl.slots[t] + 1)
+            if own is not None and own.end() - 1 == tpl.slots[t + 1] and inside[t + 1].type in (T, C):
+                targets.append(t + 1)
+                features.add(t + 1)
+    if rule.lists:
+        for t in _bracketed(tpl, targets[-1]):  # 「多種 GPU 後端（CUDA、Metal）」
+            if t not in targets:
+                targets.append(t)
+    return targets, features
+
+
 def _possessive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Mention, RelationType, float]]:
-    """「NVIDIA 的 TensorRT-LLM」: an organisation's product was developed by it."""
+    """「NVIDIA 的 TensorRT-LLM」: an organisation's product was developed by it, its unit is part
+    of it (「Google 的倫理 AI 小組」); 「X 的 tokenize() 方法」: a method is part of its tool."""
     out = []
     for x, y in itertools.pairwise(inside):
-        if x.type is G_ and y.type in _SOFTWARE and body[x.end : y.start].strip() == "的":
-            nxt = body[y.end : y.end + 1]
-            if nxt and _HAN.match(nxt) and nxt not in _LINK_CHARS:  # 「CKIP Lab 的 GitHub 頁面」
+        if body[x.end : y.start].strip() != "的":
+            continue
+        nxt = body[y.end : y.end + 4].lstrip()
+        if x.type is G_ and y.type in _SOFTWARE | {H}:
+            if nxt[:1] and _HAN.match(nxt[:1]) and nxt[:1] not in _LINK_CHARS:  # 「CKIP Lab 的 GitHub 頁面」
                 continue
             out.append((y, x, R.DEVELOPED_BY, 0.6))
+        elif x.type is G_ and y.type is G_:
+            out.append((y, x, R.PART_OF, 0.6))
+        elif x.type in _SOFTWARE and y.type in (T, C) and nxt.startswith(_MEMBER_HEADS):
+            out.append((y, x, R.PART_OF, 0.6))
     return out
 
 
 _HAN = re.compile("[\u3400-\u9fff]")
 _LINK_CHARS = frozenset("和與及或等是也都在可能會已就則還把被以")
+_MEMBER_HEADS = ("方法", "函數", "函式", "類別", "模組", "元件", "組件", "子模組")
 
 
 def _appositive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Mention, RelationType, float]]:
@@ -696,6 +1222,189 @@ def _lead_compare(
     return out
 
 
+def _row_kinds(
+    body: str, sent: Sentence, inside: Sequence[Mention]
+) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """A table row whose cells are a name and, later, just a concept (「| phi-4-mini | 小型語言模型 |」)."""
+    whole: list[Mention] = []
+    for m in inside:
+        left = body.rfind("|", sent.start, m.start)
+        right = body.find("|", m.end, sent.end)
+        lo = sent.start if left < 0 else left + 1
+        hi = sent.end if right < 0 else right
+        if not body[lo : m.start].strip(" `*\t") and not body[m.end : hi].strip(" `*\t"):
+            whole.append(m)
+    out = []
+    for i, x in enumerate(whole):
+        if x.type in _SOFTWARE | {H, D}:
+            kind = next((y for y in whole[i + 1 :] if y.type is C), None)
+            if kind is not None:
+                out.append((x, kind, R.IS_A, 0.5))
+    return out
+
+
+# --- types decide the direction -------------------------------------------------------------------
+
+_ENDS: dict[RelationType, tuple[frozenset[EntityType], frozenset[EntityType]]] = {
+    R.DEVELOPED_BY: (_THINGS, _AGENTS),
+    R.RUNS_ON: (_SOFTWARE, frozenset({H, T})),
+    R.TRAINED_ON: (frozenset({M, C}), frozenset({D, H, C})),
+    R.USES: (_THINGS | {G_}, _THINGS),
+    R.INTEGRATES: (_THINGS, _THINGS | {G_}),
+    R.PART_OF: (_THINGS | _AGENTS, _THINGS | {G_}),
+    R.IS_A: (_THINGS, frozenset({C, M, T, H})),
+}
+# Where the types tell which end is which, a pair that only fits the other way round is swapped.
+_SWAPPABLE = frozenset({R.DEVELOPED_BY, R.RUNS_ON, R.TRAINED_ON, R.IS_A, R.PART_OF})
+
+
+def _fits(a: Mention, b: Mention, rtype: RelationType) -> bool:
+    if rtype in (R.VARIANT_OF, R.COMPARED_WITH, R.ALTERNATIVE_TO):
+        return a.type in _THINGS and (a.type is b.type or {a.type, b.type} <= _SOFTWARE)
+    ends = _ENDS.get(rtype)
+    if ends is None:
+        return True
+    if a.type not in ends[0] or b.type not in ends[1]:
+        return False
+    if rtype is R.IS_A:  # a kind is a concept, or a generic name of the thing's own type (「嵌入模型」)
+        return b.type is C or (b.type is a.type and not _LATIN_OR_DIGIT.search(b.surface))
+    if rtype is R.TRAINED_ON and b.type is C:
+        return bool(_DATA_WORDS.search(b.surface))
+    if rtype is R.PART_OF and a.type is G_ and b.type is not G_:
+        return False
+    return True
+
+
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+_DATA_WORDS = re.compile(r"資料|數據|語料|(?i:data|corpus)")
+
+
+def _orient(a: Mention, b: Mention, rtype: RelationType) -> tuple[Mention, Mention] | None:
+    """(source, target) of a relation as its types allow: kept, swapped or (None) dropped."""
+    if _fits(a, b, rtype):
+        return a, b
+    if rtype in _SWAPPABLE and _fits(b, a, rtype):
+        return b, a
+    return None
+
+
+# --- lists: a lead-in and its items ---------------------------------------------------------------
+
+_LEAD_CUES: list[tuple[re.Pattern[str], Mapper, bool]] = [  # (cue, mapper, an action people do)
+    (re.compile(r"支援|支持|相容|兼容|(?i:supports?|compatible)"), _supports_list, False),
+    (
+        re.compile(r"運行|執行|部署|跑|運作|(?i:runs?|deploy)"),
+        _fixed(R.RUNS_ON, _SOFTWARE, frozenset({H, T})),
+        True,
+    ),
+    (
+        re.compile(r"整合|集成|串接|對接|(?i:integrat)"),
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
+        False,
+    ),
+    (re.compile(r"需要|所需|需求|依賴|相依|(?i:requires?|requirements|dependencies)"), _needs, True),
+    (re.compile(r"使用(?!者)|採用|利用|用到|運用|(?i:uses?)"), _fixed(R.USES, _THINGS | {G_}, _THINGS), True),
+    (re.compile(r"包含|包括|組成|組件|元件|模組|涵蓋|(?i:includes?|components)"), _includes, False),
+    (re.compile(r"下載|可用|提供|內建|(?i:available)"), _hosts, False),
+    (re.compile(r"比較|相比|對比|(?i:compar)"), _same_kind(R.COMPARED_WITH), False),
+    (re.compile(r"替代|取代|(?i:alternatives?)"), _same_kind(R.ALTERNATIVE_TO), False),
+]
+_LEAD_END = ("：", ":")
+_LEAD_HEADING = re.compile(
+    r"(?:支援|支持|相容)的?(?:模型|硬體|平台|格式|框架)|(?:硬體|系統|平台)(?:需求|支援)|所需|使用的|採用的|依賴|相依|"
+    r"(?i:supported|requirements|dependencies)"
+)
+_ITEM_MARK = re.compile(r"^[\s\-*•・>#]*(?:\d+[.)、]\s*)?[^\w\u3400-\u9fff（(\ue000]*")
+_LABEL_END = re.compile(r"[：:](?!//)|\s[-–—]\s|｜|\|")
+_CODE_LINE = re.compile(
+    r"[=;{}$<>]|^\s*(?:#|//|pip|python|cd|git|npm|npx|dotnet|curl|wget|sudo|brew|apt|export|set|from|import|"
+    r"docker|conda|mkdir|az|ollama|foundry)(?:\s|$)"
+)
+_MAX_ITEMS = 25
+
+
+class _Lead(NamedTuple):
+    subjects: tuple[Mention, ...]
+    mapper: Mapper
+    text: str  # the lead-in, for evidence
+    conf: float
+
+
+def _lead_in(
+    body: str, sent: Sentence, tpl: _Template, inside: Sequence[Mention], ctx: _Context, heading: bool
+) -> _Lead | None:
+    """A sentence that introduces a list: its cue decides the relation, its subject the source."""
+    text = tpl.text
+    if not heading and not text.rstrip().endswith(_LEAD_END):
+        return None
+    if heading and not _LEAD_HEADING.search(text):
+        return None
+    if _asks(text):
+        return None
+    cue = None
+    for rx, mapper, action in _LEAD_CUES:
+        for m in rx.finditer(text):
+            if cue is None or m.start() > cue[0].start():
+                cue = (m, mapper, action)
+    if cue is None:
+        return None
+    m, mapper, action = cue
+    if _NEG.search(text, max(0, m.start() - _NEG_REACH), m.end()):
+        return None
+    if heading:
+        subj, conf = ([ctx.section], 0.5) if ctx.section is not None else (None, 0.0)
+    else:
+        subj, conf = _subjects(tpl, inside, m.start(), ctx, m.end(), action=action)
+    if not subj:
+        return None
+    return _Lead(tuple(subj), mapper, body[sent.start : sent.end], min(conf, 0.6) - 0.05)
+
+
+def _item_heads(body: str, sent: Sentence, inside: Sequence[Mention]) -> list[Mention]:
+    """The names a list item or table row is about: those in its label (the text before
+    「：」 or the first cell), or the whole item when it is short; not those in brackets."""
+    line = body[sent.start : sent.end]
+    mark = _ITEM_MARK.match(line)
+    begin = mark.end() if mark else 0
+    if sent.kind == "row":
+        bar = line.find("|", begin)
+        end = bar if bar >= 0 else len(line)
+    else:
+        lab = _LABEL_END.search(line, begin)
+        if lab is not None and lab.start() - begin <= 40:
+            end = lab.start()
+        elif len(line) - begin <= 40:
+            end = len(line)
+        else:
+            end = begin + 1  # only a name that starts the item
+    out: list[Mention] = []
+    depth = 0
+    pos = sent.start + begin
+    for m in inside:
+        if m.start < sent.start + begin:
+            continue
+        if m.start >= sent.start + end:
+            break
+        between = body[pos : m.start]
+        depth += between.count("（") + between.count("(") - between.count("）") - between.count(")")
+        if depth <= 0:
+            out.append(m)
+        pos = m.end
+    return out
+
+
+def _ends_list(text: str, kind: str) -> bool:
+    """Whether a line after a lead-in is no longer one of its items (code, or a long paragraph)."""
+    if not _HAN.search(text) and _CODE_LINE.search(text):
+        return True
+    return kind != "row" and len(text) > 90 and _LABEL_END.search(text, 0, 42) is None
+
+
+def _heading_starts(body: str, chunks: Sequence[Chunk]) -> set[int]:
+    """Body offsets of section headings: each section starts a chunk with its heading line."""
+    return {c.start for c in chunks if c.section and body.startswith(c.section, c.start)}
+
+
 def _rule_ids_by_sentence(body: str, sentences: Sequence[Sentence]) -> dict[int, set[int]]:
     """Sentence index → ids of the rules whose trigger words it holds (one automaton pass)."""
     auto, rules_of = _trigger_automaton()
@@ -714,6 +1423,17 @@ def _rule_ids_by_sentence(body: str, sentences: Sequence[Sentence]) -> dict[int,
     return out
 
 
+def _section_topic(tpl: _Template, inside: Sequence[Mention], ids: set[int] | None) -> Mention | None:
+    """The name a heading is about: its first mention that can lead, unless the heading only names
+    something its section's subject works with (「Python 整合」「與 LangChain 整合」)."""
+    if not inside:
+        return None
+    if ids and any(_RULES[i].name == "named" and _RULES[i].rx.search(tpl.text) for i in ids):
+        return None
+    k = next((j for j in range(len(inside)) if _can_lead(tpl, j, 0)), -1)
+    return inside[_head(tpl, inside, k, len(tpl.text))] if k >= 0 else None
+
+
 def sentence_relations(
     doc_id: str,
     body: str,
@@ -726,13 +1446,20 @@ def sentence_relations(
     n_ms = len(ms)
     rule_ids = _rule_ids_by_sentence(body, sentences)
     sentence_chunks = ChunkIndex(chunks).chunk_ids([s.start for s in sentences], [s.end for s in sentences])
+    headings = _heading_starts(body, chunks)
     out: list[RelationCandidate] = []
     i = 0
     topic: Mention | None = None  # subject of the latest sentence of this section
+    section: Mention | None = None  # what the latest heading naming something is about
+    lead: _Lead | None = None  # the lead-in whose items are being read
+    items_left = 0
     for si, sent in enumerate(sentences):
         s_start, s_end, kind = sent.start, sent.end, sent.kind
-        if kind == "short":  # a heading starts a new section
+        line_start = s_start == 0 or body[s_start - 1] == "\n"
+        heading = s_start in headings
+        if heading:
             topic = None
+            lead = None
         while i < n_ms and ms[i].start < s_start:
             i += 1
         k = i
@@ -743,35 +1470,78 @@ def sentence_relations(
                 inside.append(m)
                 last_end = m.end
             k += 1
-        if not inside:
-            continue
         text = body[s_start:s_end]
+        if lead is not None and line_start and not heading:
+            items_left -= 1
+            if items_left < 0 or _ends_list(text, kind):
+                lead = None
+        ends_line = s_end >= len(body) or body[s_end] == "\n"
+        maybe_lead = ends_line and (heading or text.endswith(_LEAD_END))
+        if not inside and not maybe_lead:
+            continue
+        ids = rule_ids.get(si)
+        ctx = _Context(topic, section)
+        tpl = (
+            _Template(body, sent, inside)
+            if inside and (ids or maybe_lead or heading or len(inside) > 1)
+            else None
+        )
+        if tpl is None and maybe_lead:
+            tpl = _Template(body, sent, inside)
         chunk_id = sentence_chunks[si]
         typed_pairs: set[frozenset[str]] = set()
-        if kind == "prose" or kind == "item":
-            found: list[tuple[Mention, Mention, RelationType, float]] = []
-            ids = rule_ids.get(si)
-            compare = len(inside) > 1 and ("相" in text or "比" in text)
-            # One template per sentence, shared by the cue rules and the lead comparison.
-            tpl = _Template(body, sent, inside) if ids or compare else None
-            if ids and tpl is not None:
-                found += typed_relations(tpl, inside, ids, topic)
+        found: list[tuple[Mention, Mention, RelationType, float]] = []
+        asks = tpl is not None and _asks(text)
+        if kind != "row" and tpl is not None and not asks:
+            if ids and inside:
+                found += typed_relations(tpl, inside, ids, ctx)
             if len(inside) > 1:
                 found += _possessive(body, inside)
                 found += _appositive(body, inside)
-                if compare and tpl is not None:
+                if "相" in text or "比" in text:
                     found += _lead_compare(tpl, inside)
-            seen: set[tuple[str, str, RelationType]] = set()
-            for a, b, rtype, conf in found:
-                if a.key == b.key or (a.key, b.key, rtype) in seen:
-                    continue
-                seen.add((a.key, b.key, rtype))
-                typed_pairs.add(frozenset((a.key, b.key)))
-                out.append(RelationCandidate(doc_id, chunk_id, a.key, b.key, rtype, text, "pattern", conf))
+        elif kind == "row" and len(inside) > 1:
+            found += _row_kinds(body, sent, inside)
+        evidence = {}
+        if lead is not None and line_start and not heading and inside:
+            own = {frozenset((a.key, b.key)) for a, b, _, _ in found}
+            for head in _item_heads(body, sent, inside):
+                for src in lead.subjects:
+                    pair = frozenset((src.key, head.key))
+                    if src.key == head.key or pair in own:
+                        continue
+                    typed = lead.mapper(src.type, head.type)
+                    if typed is not None:
+                        a, b = (head, src) if typed[1] else (src, head)
+                        found.append((a, b, typed[0], lead.conf))
+                        evidence[(a.key, b.key, typed[0])] = f"{lead.text} {text}"
+        seen: set[tuple[str, str, RelationType]] = set()
+        for a, b, rtype, conf in found:
+            ends = _orient(a, b, rtype)
+            if ends is None:
+                continue
+            a, b = ends
+            if a.key == b.key or (a.key, b.key, rtype) in seen:
+                continue
+            seen.add((a.key, b.key, rtype))
+            typed_pairs.add(frozenset((a.key, b.key)))
+            sentence = evidence.get((a.key, b.key, rtype), text)
+            out.append(
+                RelationCandidate(doc_id, chunk_id, a.key, b.key, rtype, sentence, "pattern", round(conf, 3))
+            )
+        if tpl is not None and heading:
+            new = _section_topic(tpl, inside, ids)
+            if new is not None:
+                section = new
+        elif inside and kind != "row":
             first = inside[0]
-            lead = body[sent.start : first.start]
-            if _topic_ok(first) and not _CLAUSE_END.search(lead) and not _NOT_SUBJECT.search(lead):
+            lead_text = body[s_start : first.start]
+            if _topic_ok(first) and not _CLAUSE_END.search(lead_text) and not _NOT_SUBJECT.search(lead_text):
                 topic = first
+        if maybe_lead and tpl is not None and not asks:
+            new_lead = _lead_in(body, sent, tpl, inside, _Context(topic, section), heading)
+            if new_lead is not None:
+                lead, items_left = new_lead, _MAX_ITEMS
         if len(inside) > 1:
             out.extend(_cooccurrence(doc_id, chunk_id, text, sent, inside, typed_pairs))
     return out

@@ -29,6 +29,9 @@ from extract.records import Entity, EntityType, SurfaceStat, stable_id
 
 _SEPARATORS = re.compile(r"[\s\-_‐‑‒–—―·・/]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# Confidence of a weak pattern name seen once in its document (see Extractor._require_support):
+# it becomes an entity only when a second document names it as well.
+SINGLE_SIGHTING = 0.3
 # How much each extractor's vote counts when deciding the type of an unknown name.
 _TYPE_TRUST = {"lexicon": 3.0, "ckip": 1.5, "pattern": 1.0, "variant": 0.3}
 
@@ -36,7 +39,9 @@ _TYPE_TRUST = {"lexicon": 3.0, "ckip": 1.5, "pattern": 1.0, "variant": 0.3}
 @dataclass(frozen=True)
 class Resolution:
     entities: list[Entity]  # one per real thing; mention_count/doc_ids left default (the store fills them)
-    key_to_entity: dict[str, str]  # EVERY Mention.key seen in the stats → entity id
+    # Every Mention.key seen in the stats → entity id, except the keys of single-sighting
+    # names that no other document confirmed (their mentions stay, attached to nothing).
+    key_to_entity: dict[str, str]
 
 
 def _entry_for(key: str, stats: Sequence[SurfaceStat], lexicon: Lexicon) -> LexEntry | None:
@@ -66,6 +71,9 @@ def merge_rule(surface: str, name: str) -> str:
         if to_traditional(surface) != surface:
             return "Simplified → Traditional"
         return "normalised spelling"
+    ks, kn = match_key(surface), match_key(name)
+    if ks.isascii() and kn.isascii() and (ks == kn + "s" or kn == ks + "s"):
+        return "plural variant"
     return ""
 
 
@@ -100,8 +108,8 @@ def _display_name(stats: Sequence[SurfaceStat]) -> str:
     for s in stats:
         if s.extractor != "variant":
             counts[s.surface] += s.count
-    if not counts:
-        counts = {s.surface: s.count for s in stats}
+    if not counts:  # a family only its variants name: called as the family, not as a variant
+        counts = {s.canonical or s.surface: s.count for s in stats}
 
     def score(surface: str) -> tuple[bool, int, bool, str]:
         return (_is_traditional(surface), counts[surface], surface != surface.lower(), surface)
@@ -127,21 +135,24 @@ def resolve(stats: Sequence[SurfaceStat], lexicon: Lexicon) -> Resolution:
     key_group: dict[str, str] = {}
     for key, key_stats in by_key.items():
         entry = _entry_for(key, key_stats, lexicon)
-        gkey = entry.key if entry is not None else key
+        if entry is None:
+            entry = _plural_entry(key, lexicon)
+        gkey = entry.key if entry is not None else _singular(key, by_key)
         if entry is not None:
             entries[gkey] = entry
         groups[gkey].extend(key_stats)
         key_group[key] = gkey
 
+    for gkey in [g for g in groups if g not in entries and _unconfirmed(groups[g])]:
+        del groups[gkey]
     entities: list[Entity] = []
     ids = {g: stable_id("e", g) for g in groups}
+    names = _unique_names(groups, entries)
     for gkey in sorted(groups):
         gstats = groups[gkey]
         entry = entries.get(gkey)
-        if entry is not None:
-            name, etype = entry.name, entry.type
-        else:
-            name, etype = _display_name(gstats), _entity_type(gstats)
+        name = names[gkey]
+        etype = entry.type if entry is not None else _entity_type(gstats)
         surfaces = sorted({s.surface for s in gstats if s.extractor != "variant"} - {name})
         merges = []
         for surface in surfaces:
@@ -163,7 +174,59 @@ def resolve(stats: Sequence[SurfaceStat], lexicon: Lexicon) -> Resolution:
                 merges=tuple(merges),
             )
         )
-    return Resolution(entities, {k: ids[g] for k, g in key_group.items()})
+    return Resolution(entities, {k: ids[g] for k, g in key_group.items() if g in ids})
+
+
+def _unconfirmed(stats: Sequence[SurfaceStat]) -> bool:
+    """Only single sightings of weak pattern names, all in one document."""
+    return all(s.confidence <= SINGLE_SIGHTING and s.extractor in ("pattern", "variant") for s in stats) and (
+        max(s.doc_count for s in stats) < 2
+    )
+
+
+def _unique_names(groups: dict[str, list[SurfaceStat]], entries: dict[str, LexEntry]) -> dict[str, str]:
+    """A display name per group, no two alike (ignoring case): a second thing never shows as the first.
+
+    Lexicon names and the most mentioned groups keep their name; a later group whose best
+    surface is taken uses its next best surface, else its name with its type.
+    """
+    order = sorted(groups, key=lambda g: (g not in entries, -sum(s.count for s in groups[g]), g))
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for gkey in order:
+        entry = entries.get(gkey)
+        name = entry.name if entry is not None else _display_name(groups[gkey])
+        if name.casefold() in taken:
+            others = sorted(
+                {s.surface for s in groups[gkey] if s.extractor != "variant"} - {name},
+                key=lambda x: -sum(s.count for s in groups[gkey] if s.surface == x),
+            )
+            name = next(
+                (o for o in others if o.casefold() not in taken),
+                f"{name} ({_entity_type(groups[gkey]).value})",
+            )
+        taken.add(name.casefold())
+        out[gkey] = name
+    return out
+
+
+_PLURAL = re.compile(r"^[a-z][a-z0-9.+#]{2,}s$")
+
+
+def _plural_entry(key: str, lexicon: Lexicon) -> LexEntry | None:
+    """The lexicon entry a Latin name is the plural or singular of (``GitHub Codespace``)."""
+    if not key.isascii() or len(key) < 4:
+        return None
+    other = key[:-1] if _PLURAL.match(key) else key + "s"
+    entry = lexicon.get(other)
+    return None if entry is None or entry.ignore else entry
+
+
+def _singular(key: str, by_key: dict[str, list[SurfaceStat]]) -> str:
+    """The group of a Latin name written both with and without a plural -s: its singular key."""
+    if _PLURAL.match(key) and key.isascii() and key[:-1] in by_key:
+        return key[:-1]
+    return key
 
 
 def _family_id(

@@ -236,7 +236,14 @@ def extractive_answer(index: SearchIndex, r: Retrieval, question: str, citations
     return "\n".join(parts)
 
 
-_TYPE_NAMES = {"TOOL": "工具", "MODEL": "模型", "HARDWARE": "硬體", "ORG": "組織", "PERSON": "人物"}
+_TYPE_NAMES = {
+    "TOOL": "工具",
+    "MODEL": "模型",
+    "HARDWARE": "硬體",
+    "ORG": "組織",
+    "PERSON": "人物",
+    "DATASET": "資料集",
+}
 
 
 def _global_body(

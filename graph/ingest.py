@@ -224,8 +224,8 @@ def _rebuild(
             window = []
             for doc_id, sig, boiler in plan[i : i + EXTRACT_WINDOW]:
                 stored = store.blocks(doc_id)
-                body, sections = clean.assemble([b for b, _ in stored], [h for _, h in stored], boiler)
-                window.append(_Work(_document(meta[doc_id], body), sig, sections))
+                body, sections, code = clean.assemble([b for b, _ in stored], [h for _, h in stored], boiler)
+                window.append(_Work(_document(meta[doc_id], body, code), sig, sections))
             yield window
 
     failed: set[str] = set()
@@ -257,7 +257,7 @@ class _Work:
     sections: Sections
 
 
-def _document(row: dict[str, Any], body: str) -> Document:
+def _document(row: dict[str, Any], body: str, code: tuple[tuple[int, int], ...]) -> Document:
     return Document(
         id=row["id"],
         path=row["path"],
@@ -267,6 +267,7 @@ def _document(row: dict[str, Any], body: str) -> Document:
         raw_hash=row["raw_hash"],
         encoding=row["encoding"],
         size_bytes=row["size_bytes"],
+        code=code,
     )
 
 

@@ -43,6 +43,7 @@ TYPE_LABELS = {
     "ORG": "組織",
     "PERSON": "人物",
     "HARDWARE": "硬體",
+    "DATASET": "資料集",
 }
 
 _REL_TEMPLATES = {

@@ -30,6 +30,12 @@ class PageContext:
 
         return tr(key, self.lang, **values)
 
+    def type_name(self, etype: object) -> str:
+        """An entity type in the chosen language (``DATASET`` → 資料集 / Dataset)."""
+        from ui.i18n import type_name
+
+        return type_name(etype, self.lang)
+
     def data(self) -> WorkspaceData | None:
         """The cached workspace, or ``None`` after showing a readable message."""
         import streamlit as st

@@ -70,7 +70,7 @@ def render_detail(ctx: PageContext, data: WorkspaceData, entity_id: str, *, head
     if heading:
         st.subheader(f"{ent.name}")
     cols = st.columns(4)
-    cols[0].markdown(f"**{t('type')}**  \n{ent.type}")
+    cols[0].markdown(f"**{t('type')}**  \n{ctx.type_name(ent.type)} · {ent.type}")
     cols[1].markdown(f"**{t('mentions')}**  \n{ent.mention_count}")
     cols[2].markdown(f"**{t('aliases')}**  \n{', '.join(ent.aliases) or t('none')}")
     cols[3].markdown(f"**{t('extractors')}**  \n{', '.join(ent.extractors) or t('none')}")

@@ -116,7 +116,9 @@ def _filters(ctx: PageContext, data: WorkspaceData) -> GraphFilters:
     t = ctx.t
     with st.expander(t("filters"), expanded=False):
         c1, c2, c3 = st.columns(3)
-        types = c1.multiselect(t("filter_types"), [str(x) for x in EntityType], key="g_types")
+        types = c1.multiselect(
+            t("filter_types"), [str(x) for x in EntityType], format_func=ctx.type_name, key="g_types"
+        )
         rtypes = c1.multiselect(t("filter_relations"), [str(x) for x in RelationType], key="g_rtypes")
         coms = sorted(data.communities, key=lambda c: (-int(c["level"]), -float(c["rank"])))
         community = c2.selectbox(
@@ -184,7 +186,8 @@ def render(ctx: PageContext) -> None:
     if not view.nodes:
         st.warning(ctx.t("graph_empty"))
         return
-    st.markdown(legend_html([str(x) for x in EntityType]), unsafe_allow_html=True)
+    all_types = [str(x) for x in EntityType]
+    st.markdown(legend_html(all_types, {x: ctx.type_name(x) for x in all_types}), unsafe_allow_html=True)
     if view.hidden_nodes:
         st.info(
             ctx.t(

@@ -70,6 +70,14 @@ _LABELS: dict[str, tuple[str, str]] = {
         "More than {n} nodes: physics is off to keep the page responsive.",
     ),
     "legend": ("圖例", "Legend"),
+    # entity types (see type_name)
+    "etype_MODEL": ("模型", "Model"),
+    "etype_TOOL": ("工具", "Tool"),
+    "etype_CONCEPT": ("概念", "Concept"),
+    "etype_ORG": ("組織", "Organisation"),
+    "etype_PERSON": ("人物", "Person"),
+    "etype_HARDWARE": ("硬體", "Hardware"),
+    "etype_DATASET": ("資料集", "Dataset"),
     # entity
     "pick_entity": ("選擇實體", "Choose an entity"),
     "type": ("類型", "Type"),
@@ -194,6 +202,12 @@ def tr(key: str, lang: str = "zh", **values: object) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+def type_name(etype: object, lang: str = "zh") -> str:
+    """An entity type's display name (``DATASET`` → 資料集 / Dataset); an unknown type shows as written."""
+    key = f"etype_{etype}"
+    return tr(key, lang) if key in _LABELS else str(etype)
 
 
 def keys() -> list[str]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-# One colour per entity type (colour-blind-friendly palette).
+# One colour per entity type: Paul Tol's colour-blind-safe "bright" scheme, plus indigo from his "muted"
+# scheme for DATASET (the darkest, so it stays apart from the rest under every kind of colour blindness).
 TYPE_COLORS = {
     "MODEL": "#4477AA",
     "TOOL": "#EE6677",
@@ -23,6 +24,7 @@ TYPE_COLORS = {
     "ORG": "#CCBB44",
     "PERSON": "#AA3377",
     "HARDWARE": "#66CCEE",
+    "DATASET": "#332288",
 }
 OTHER_COLOR = "#BBBBBB"
 DIM_COLOR = "#DDDDDD"

@@ -6,7 +6,7 @@ Four kinds of corpus-wide question, each answered from what sees the whole corpu
   named entities, those mentioning more of them and matching the question
   better first, each cited by its most relevant chunk;
 * **which entities of a kind** (「最常被討論的本地推論工具有哪些？」): entities of the
-  asked type (tool, model, hardware, organisation, person) ranked by how much
+  asked type (tool, model, hardware, organisation, person, data set) ranked by how much
   the chunks mentioning them match the question, each cited by its best chunk;
 * **overview** (「這些文章整體在談什麼？」): the most central entities of the whole
   graph plus the main themes, found by walking down the community hierarchy
@@ -38,7 +38,7 @@ MAX_DOC_LINES = 40
 CENTRAL_ENTITIES = 8
 
 ASKS_DOCS = re.compile(
-    r"哪些(文件|檔案|文章|筆記|資料|來源|篇|活動)|哪幾(篇|份|期)|哪(一)?(篇|份)|在哪些"
+    r"哪些(文件|檔案|文章|筆記|資料(?!集)|來源|篇|活動)|哪幾(篇|份|期)|哪(一)?(篇|份)|在哪些"
     r"|\bwhich (documents|articles|posts|files|notes|sources)\b|\bin which\b|\bwhere is\b.*\bmentioned\b"
 )
 OVERVIEW = re.compile(
@@ -61,6 +61,10 @@ TYPE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
         "ORG",
     ),
     (re.compile(r"講者|作者|人物|哪些人|\bpeople\b|\bspeakers?\b|\bauthors?\b|\bpersons?\b"), "PERSON"),
+    (
+        re.compile(r"資料集|數據集|評測集|測試集|基準|\bbenchmarks?\b|\bdata ?sets?\b"),
+        "DATASET",
+    ),
 )
 
 

@@ -29,6 +29,7 @@ ENTITIES = [
     ("Meta", EntityType.ORG, ()),
     ("RTX 4090", EntityType.HARDWARE, ("4090",)),
     ("LangChain", EntityType.TOOL, ()),
+    ("TMMLU+", EntityType.DATASET, ("TMMLU",)),
 ]
 RELATIONS = [
     ("Ollama", "Llama 3", RelationType.USES, "Ollama 可以在本機執行 Llama 3 模型。"),
@@ -36,6 +37,7 @@ RELATIONS = [
     ("Llama 3", "大語言模型", RelationType.IS_A, "Llama 3 是一種大語言模型。"),
     ("Ollama", "RTX 4090", RelationType.RUNS_ON, "我們在 RTX 4090 上用 Ollama 跑推論。"),
     ("LangChain", "Ollama", RelationType.INTEGRATES, "LangChain 可以整合 Ollama 作為後端。"),
+    ("Llama 3", "TMMLU+", RelationType.RELATED_TO, "Llama 3 在 TMMLU+ 評測集上的分數不錯。"),
 ]
 
 
@@ -44,7 +46,7 @@ def entity_id(name: str) -> str:
 
 
 def build(workspace: Path) -> Path:
-    """Write the mini workspace (two documents, six entities, five relations, two communities)."""
+    """Write the mini workspace (two documents, seven entities, six relations, two communities)."""
     docs = []
     for n, sentences in enumerate((RELATIONS[:3], RELATIONS[3:]), 1):
         body = "".join(s for *_, s in sentences)

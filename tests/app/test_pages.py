@@ -53,7 +53,7 @@ def test_app_shell_renders_graph_page(mini_workspace: Path, monkeypatch: pytest.
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30).run()
     assert_clean(at)
     assert any("圖譜" in h.value for h in at.header)
-    assert "6 個實體" in texts(at)
+    assert "7 個實體" in texts(at)
 
 
 def test_english_toggle_switches_labels(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,7 +110,7 @@ def test_corrupt_workspace_is_a_message(tmp_path: Path) -> None:
 def test_graph_page_draws_network(mini_workspace: Path) -> None:
     at = page_test("graph", mini_workspace)
     assert_clean(at)
-    assert "顯示 6 個節點、5 條關係" in texts(at)
+    assert "顯示 7 個節點、6 條關係" in texts(at)
 
 
 def test_graph_search_simplified_alias_shows_evidence(mini_workspace: Path) -> None:
@@ -138,7 +138,7 @@ def test_graph_filters_and_top_n(mini_workspace: Path) -> None:
     tools = select_subgraph(data, GraphFilters(types=("TOOL",)))
     assert {data.entities[e].name for e in tools.nodes} == {"Ollama", "LangChain"}
     top = select_subgraph(data, GraphFilters(max_nodes=2))
-    assert len(top.nodes) == 2 and top.hidden_nodes == 4 and top.hidden_edges > 0
+    assert len(top.nodes) == 2 and top.hidden_nodes == 5 and top.hidden_edges > 0
     assert data.entities[top.nodes[0]].name in {"Ollama", "Llama 3"}  # the hubs
     deg = select_subgraph(data, GraphFilters(min_degree=3))
     assert {data.entities[e].name for e in deg.nodes} == {"Ollama", "Llama 3"}
@@ -147,7 +147,15 @@ def test_graph_filters_and_top_n(mini_workspace: Path) -> None:
     com = select_subgraph(data, GraphFilters(community="c-llama"))
     assert len(com.nodes) == 3
     doc = select_subgraph(data, GraphFilters(document="d2"))
-    assert {data.entities[e].name for e in doc.nodes} == {"Ollama", "RTX 4090", "LangChain"}
+    assert {data.entities[e].name for e in doc.nodes} == {
+        "Ollama",
+        "RTX 4090",
+        "LangChain",
+        "Llama 3",
+        "TMMLU+",
+    }
+    datasets = select_subgraph(data, GraphFilters(types=("DATASET",)))
+    assert {data.entities[e].name for e in datasets.nodes} == {"TMMLU+"}
     focus = select_subgraph(data, GraphFilters(max_nodes=1), focus=entity_id("Meta"))
     assert focus.nodes == [entity_id("Meta")]
 
@@ -158,6 +166,31 @@ def test_graph_page_hidden_note(mini_workspace: Path) -> None:
     assert_clean(at)
     at.multiselect(key="g_types").set_value(["TOOL", "MODEL"]).run()
     assert "顯示 3 個節點" in texts(at)
+
+
+def test_dataset_type_has_colour_filter_and_labels(mini_workspace: Path) -> None:
+    from extract.records import EntityType
+    from ui.i18n import type_name
+    from ui.viz import OTHER_COLOR, TYPE_COLORS, VizNode, legend_html, network_html
+
+    types = [t.value for t in EntityType]
+    assert set(TYPE_COLORS) == set(types)  # every type has its own colour ...
+    assert len(set(TYPE_COLORS.values()) | {OTHER_COLOR}) == len(types) + 1  # ... distinct from the rest
+    assert TYPE_COLORS["DATASET"] in network_html([VizNode("b", "TMMLU+", "DATASET")], [])
+    assert (type_name("DATASET"), type_name("DATASET", "en")) == ("資料集", "Dataset")
+    assert all(type_name(t) != t and type_name(t, "en") != t for t in types)
+    assert type_name("SOMETHING_NEW") == "SOMETHING_NEW"
+    legend = legend_html(types, {t: type_name(t) for t in types})
+    assert "資料集" in legend and TYPE_COLORS["DATASET"] in legend
+
+    at = page_test("graph", mini_workspace)
+    assert_clean(at)
+    assert "資料集" in texts(at) and TYPE_COLORS["DATASET"] in texts(at)  # the legend
+    at.multiselect(key="g_types").set_value(["DATASET"]).run()
+    assert_clean(at)
+    assert "顯示 1 個節點" in texts(at)
+    en = page_test("graph", mini_workspace, lang="en")
+    assert "Dataset" in texts(en)
 
 
 def test_pyvis_html_is_offline() -> None:
@@ -196,6 +229,13 @@ def test_entity_page_shows_everything(mini_workspace: Path) -> None:
         assert expected in body, expected
     at.selectbox(key=f"chunk_pick_{entity_id('Llama 3')}").set_value("cd1").run()
     assert any("Ollama 可以在本機執行" in t.value for t in at.text)
+
+
+def test_entity_page_names_the_type(mini_workspace: Path) -> None:
+    at = page_test("entity", mini_workspace)
+    at.selectbox[0].set_value(entity_id("TMMLU+")).run()
+    assert_clean(at)
+    assert "資料集 · DATASET" in texts(at)
 
 
 def test_entity_page_search_by_alias(mini_workspace: Path) -> None:

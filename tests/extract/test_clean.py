@@ -112,7 +112,7 @@ def test_boilerplate_blocks_dropped_from_body_headings_kept() -> None:
         Block("item", "短項目"),
     ]
     hashes = [block_hash(b) for b in blocks]
-    body, sections = assemble(blocks, hashes, {hashes[1], hashes[0], hashes[3]})
+    body, sections, _ = assemble(blocks, hashes, {hashes[1], hashes[0], hashes[3]})
     assert body == "前言\n這篇介紹 LoRA。\n短項目"  # heading and too-short item are never boilerplate
     assert sections == [(0, "前言")]
     assert not can_be_boilerplate(blocks[3]) and can_be_boilerplate(blocks[1])
@@ -132,7 +132,7 @@ def test_heading_of_an_all_boilerplate_section_is_dropped() -> None:
         Block("paragraph", "作者：林怡君，白天寫程式，晚上研究本地模型。"),
     ]
     hashes = [block_hash(b) for b in blocks]
-    body, sections = assemble(blocks, hashes, {hashes[3]})
+    body, sections, _ = assemble(blocks, hashes, {hashes[3]})
     assert body == "教學\n本文介紹 Dify 與 Ollama 的整合方式。"
     assert sections == [(0, "教學")]
 

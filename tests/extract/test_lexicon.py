@@ -25,6 +25,20 @@ def test_shipped_lexicon_is_large_and_consistent(lex: Lexicon) -> None:
     assert {e.type for e in real} == set(EntityType) - {EntityType.PERSON}
 
 
+def test_data_sets_and_benchmarks_are_their_own_type(lex: Lexicon) -> None:
+    for name in ("TMMLU+", "MMLU", "C-Eval", "GSM8K", "HumanEval", "MT-Bench", "ImageNet", "OntoNotes"):
+        assert lex.lookup(name).type is EntityType.DATASET, name  # type: ignore[union-attr]
+    assert lex.lookup("Chatbot Arena").type is EntityType.TOOL  # type: ignore[union-attr]  # a platform
+    assert lex.lookup("BLEU").type is EntityType.CONCEPT  # type: ignore[union-attr]  # a metric
+    assert lex.lookup("史丹佛問答資料集").name == "SQuAD"  # type: ignore[union-attr]
+    hits = lex.find("我們在 CIFAR-10、CNN/DailyMail 與 tmmlu plus 上做了評測")
+    assert [h.entry.name for h in hits if not h.entry.ignore] == [
+        "CIFAR-10",
+        "CNN/DailyMail",
+        "TMMLU+",
+    ]
+
+
 def test_case_width_and_spacing_variants_match(lex: Lexicon) -> None:
     text = "我用 langchain、ＬａｎｇＧｒａｐｈ 和 bge large zh v1.5 做實驗"
     names = [n for _, n in _found(lex, text)]

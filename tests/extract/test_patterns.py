@@ -5,6 +5,7 @@ import itertools
 from extract.patterns import (
     find_chinese_terms,
     find_latin_names,
+    find_latin_phrases,
     find_persons,
     find_plain_latin_words,
     masked_spans,
@@ -110,13 +111,10 @@ def test_latin_tokens_start_at_word_starts() -> None:
 
 
 def test_org_suffix_names() -> None:
-    hits = [
-        h
-        for h in find_latin_names("感謝 Meta AI Research 與 Mistral AI 提供模型")
-        if h.pattern == "org-latin"
-    ]
     text = "感謝 Meta AI Research 與 Mistral AI 提供模型"
-    assert [text[h.start : h.end] for h in hits] == ["Meta AI Research", "Mistral AI"]
+    known = {"Meta": EntityType.ORG, "Mistral AI": EntityType.ORG}
+    hits = [h for h in find_latin_phrases(text, known.get) if h.type is EntityType.ORG]
+    assert [text[h.start : h.end] for h in hits] == ["Meta AI Research"]
 
 
 def test_masked_spans_find_emails_and_paths_and_merge_overlaps() -> None:

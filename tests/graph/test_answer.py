@@ -36,6 +36,14 @@ def test_extractive_answer_in_every_mode(rag_store: Store, rag_settings: Setting
         assert "聯發科創新基地" in a.answer
 
 
+def test_every_asked_type_has_a_chinese_heading() -> None:
+    from graph.answer import _TYPE_NAMES
+    from graph.search.global_ import TYPE_WORDS
+
+    assert {t for _, t in TYPE_WORDS} <= set(_TYPE_NAMES)
+    assert _TYPE_NAMES["DATASET"] == "資料集"
+
+
 def test_global_answers_list_every_document_and_cite_real_chunks(
     rag_store: Store, rag_settings: Settings
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from extract.records import EntityType
 from graph.ingest import ingest_paths, remove_paths
 from graph.lock import WorkspaceBusy, WorkspaceLock
 from graph.settings import Settings, load_settings
@@ -273,7 +274,7 @@ def test_cli_contract_export_json(tmp_path: Path) -> None:
     entity_ids = {e["id"] for e in data["entities"]}
     for e in data["entities"]:
         assert {"id", "name", "type", "aliases", "doc_ids", "mention_count"} <= set(e)
-        assert e["type"] in {"MODEL", "TOOL", "CONCEPT", "ORG", "PERSON", "HARDWARE"}
+        assert e["type"] in {t.value for t in EntityType}
         assert set(e["doc_ids"]) <= doc_ids and e["mention_count"] >= 1
     for r in data["relations"]:
         assert {"source", "target", "type", "weight", "evidence"} <= set(r)

@@ -8,7 +8,7 @@ from rag_corpus import write_corpus
 from extract.records import Entity, EntityType, Evidence, Relation, RelationType
 from graph.communities import refresh
 from graph.llm import LLMClient
-from graph.reports import REPORT_CACHE_PREFIX, content_hash, extractive_report, zh_tw
+from graph.reports import REPORT_CACHE_PREFIX, TYPE_LABELS, content_hash, extractive_report, zh_tw
 from graph.settings import load_settings
 from graph.store import Store, open_store
 
@@ -38,6 +38,22 @@ def test_extractive_report_is_traditional_and_ranked() -> None:
     assert rep["relations"][0]["text"] == "Milvus 是一種 向量数据库"
     assert {d["doc_id"] for d in rep["documents"]} == {"d1", "d2"}
     assert rep["writer"] == "extractive"
+
+
+def test_every_entity_type_has_a_chinese_name_in_reports() -> None:
+    assert set(TYPE_LABELS) == {t.value for t in EntityType}
+    bench = [
+        Entity("b1", "TMMLU+", EntityType.DATASET, mention_count=4, doc_ids=("d1",)),
+        Entity("b2", "MMLU", EntityType.DATASET, mention_count=2, doc_ids=("d1",)),
+        Entity("m1", "Breeze-7B", EntityType.MODEL, mention_count=1, doc_ids=("d1",)),
+    ]
+    ev = Evidence("d1", "k1", "Breeze-7B 在 TMMLU+ 與 MMLU 上都有評測。")
+    rels = [
+        Relation("r1", "b1", "b2", RelationType.RELATED_TO, 1.0, 0.5, evidence=(ev,)),
+        Relation("r2", "m1", "b1", RelationType.RELATED_TO, 1.0, 0.5, evidence=(ev,)),
+    ]
+    rep = extractive_report(0, bench, rels, {"d1": ("a.md", "評測")})
+    assert "以資料集、模型為主" in rep["summary"] and "DATASET" not in rep["summary"]
 
 
 def test_zh_tw_leaves_traditional_variants_alone() -> None:

@@ -66,6 +66,11 @@ def test_global_question_kinds() -> None:
     assert is_overview("這些文章整體在談什麼？") and is_overview("What are the main themes of this corpus?")
     assert asked_type("語料中最常被討論的本地推論工具有哪些？") == "TOOL"
     assert asked_type("這些文章裡常用來跑模型的硬體有哪些？") == "HARDWARE"  # head noun, not 模型
+    assert asked_type("評估繁體中文模型常用的資料集有哪些？") == "DATASET"  # 資料集 is not 資料 (documents)
+    assert asked_type("有哪些中文評測基準？") == "DATASET"
+    assert asked_type("What are the most cited benchmarks?") == "DATASET"
+    assert asked_type("List the data sets") == "DATASET"
+    assert asked_type("哪些資料提到 TMMLU+？") is None  # asks for documents
     assert asked_type("哪些文章介紹了模型？") is None  # asks for documents
     assert asked_type("vLLM 使用什麼技術？") is None
 

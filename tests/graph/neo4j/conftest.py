@@ -105,12 +105,14 @@ TINY_ENTITIES = [
     ("e_gguf", "GGUF", EntityType.CONCEPT, ()),
     ("e_meta", "Meta", EntityType.ORG, ()),
     ("e_gpu", "RTX 4090", EntityType.HARDWARE, ()),
+    ("e_tmmlu", "TMMLU+", EntityType.DATASET, ()),
 ]
 TINY_RELATIONS = [
     ("Ollama", "Llama 3", RelationType.USES),
     ("Ollama", "GGUF", RelationType.USES),
     ("Llama 3", "Meta", RelationType.DEVELOPED_BY),
     ("Llama 3", "RTX 4090", RelationType.RUNS_ON),
+    ("Llama 3", "TMMLU+", RelationType.RELATED_TO),
 ]
 
 
@@ -119,7 +121,7 @@ def tiny_workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "tiny"
     texts = {
         "d1": ["Ollama 可以在 RTX 4090 上執行 Llama 3。", "Ollama 使用 GGUF 格式。"],
-        "d2": ["Llama 3 由 Meta 開發，Llama3 也叫羊駝三。"],
+        "d2": ["Llama 3 由 Meta 開發，Llama3 也叫羊駝三。", "Llama 3 在 TMMLU+ 評測集上的分數不錯。"],
     }
     with open_store(ws, create=True) as store, store.transaction():
         for doc_id, parts in texts.items():
@@ -165,7 +167,9 @@ def tiny_workspace(tmp_path: Path) -> Path:
         store.replace_graph(entities, keys)
         store.replace_communities(
             [
-                Community("c_top", 1, "", ("e_llama", "e_ollama", "e_gguf", "e_meta", "e_gpu"), "all"),
+                Community(
+                    "c_top", 1, "", ("e_llama", "e_ollama", "e_gguf", "e_meta", "e_gpu", "e_tmmlu"), "all"
+                ),
                 Community("c_run", 0, "c_top", ("e_llama", "e_ollama", "e_gguf"), "running"),
                 Community("c_org", 0, "c_top", ("e_meta", "e_gpu"), "org"),
             ]

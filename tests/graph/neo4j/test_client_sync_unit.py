@@ -14,7 +14,7 @@ from extract.records import EntityType
 from graph.cli import main
 from graph.neo4j.client import Neo4jUnavailable, open_driver, with_retries
 from graph.neo4j.schema import schema_statements
-from graph.neo4j.sync import _merge, compute_centrality, sync_workspace, type_label, wanted_graph
+from graph.neo4j.sync import TYPE_LABELS, _merge, compute_centrality, sync_workspace, type_label, wanted_graph
 from graph.settings import load_settings
 from graph.store import open_store
 
@@ -174,6 +174,9 @@ def test_wanted_graph_mirrors_the_store(tiny_workspace: Path) -> None:
     assert sorted(g.parent) == [("c_org", "c_top"), ("c_run", "c_top")]
     llama = next(e for e in g.entities if e["id"] == "e_llama")
     assert llama["label"] == "Model" and "羊駝三" in llama["props"]["alias_text"]
+    labels = {e["id"]: e["label"] for e in g.entities}
+    assert labels["e_tmmlu"] == "Dataset" and labels["e_gpu"] == "Hardware"
+    assert next(e for e in g.entities if e["id"] == "e_tmmlu")["props"]["type"] == "DATASET"
     assert "llama3" in llama["props"]["match_keys"] or any("llama" in k for k in llama["props"]["match_keys"])
     assert llama["props"]["degree"] == sum(1 for r in g.relations if "e_llama" in (r["source"], r["target"]))
     for r in g.relations:
@@ -181,7 +184,19 @@ def test_wanted_graph_mirrors_the_store(tiny_workspace: Path) -> None:
 
 
 def test_type_labels_are_plain_words() -> None:
-    assert [type_label(t) for t in EntityType] == ["Model", "Tool", "Concept", "Org", "Person", "Hardware"]
+    assert [type_label(t) for t in EntityType] == [
+        "Model",
+        "Tool",
+        "Concept",
+        "Org",
+        "Person",
+        "Hardware",
+        "Dataset",
+    ]
+    assert type_label("DATASET") == "Dataset"
+    assert "Dataset" in TYPE_LABELS  # so an entity re-typed to or from DATASET loses its old label
+    with pytest.raises(ValueError):
+        type_label("BENCHMARK")
 
 
 def test_vector_index_only_with_embeddings() -> None:

@@ -78,6 +78,18 @@ def test_type_change_moves_the_type_label(
                 database_=settings.neo4j_database,
             ).records[0]["l"]
         assert sorted(labels) == ["Entity", "Tool"]
+        with open_store(ws_copy) as store, store.transaction():  # and to the seventh type, DATASET
+            store.conn.execute("UPDATE entities SET type = 'DATASET' WHERE id = ?", (ent.id,))
+        with open_store(ws_copy, readonly=True) as store:
+            sync_workspace(store, settings, progress=False)
+            assert neo_counts(settings) == expected_counts(store)
+        with connect(settings) as d:
+            labels = d.execute_query(
+                "MATCH (e:Entity {id: $id}) RETURN labels(e) AS l",
+                id=ent.id,
+                database_=settings.neo4j_database,
+            ).records[0]["l"]
+        assert sorted(labels) == ["Dataset", "Entity"]
     finally:
         with open_store(corpus_workspace, readonly=True) as store:
             sync_workspace(store, neo4j_settings, progress=False)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from extract.records import EntityType
 from graph.neo4j.client import connect
 from graph.neo4j.schema import existing_schema
 from graph.neo4j.sync import SyncReport, compute_centrality, graph_counts, sync_workspace, type_label
@@ -46,8 +47,8 @@ def expected_counts(store: Store) -> dict[str, int]:
         "Community": s["communities"],
         "HAS_CHUNK": s["chunks"],
     }
-    for t in ("MODEL", "TOOL", "CONCEPT", "ORG", "PERSON", "HARDWARE"):
-        out[type_label(t)] = s["entities_by_type"].get(t, 0)
+    for t in EntityType:  # one label per type, DATASET → :Dataset included
+        out[type_label(t)] = s["entities_by_type"].get(t.value, 0)
     out.update(s["relations_by_type"])
     q = store.conn.execute
     out["MENTIONS"] = q(
@@ -127,6 +128,7 @@ def test_sync_writes_the_workspace_graph(
 ) -> None:
     expected = expected_counts(corpus)
     assert expected["Entity"] > 0 and expected["MENTIONS"] > 0, "the sample corpus should produce a graph"
+    assert expected.get("Dataset", 0) > 0, "TMMLU+ and OntoNotes are DATASET entities: a :Dataset label each"
     assert neo_counts(neo4j_settings) == expected
     for label in ("Document", "Chunk", "Entity", "Community"):
         assert first_sync.written[label] == expected[label]

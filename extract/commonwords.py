@@ -1,0 +1,39 @@
+"""Is this an everyday word? Word-frequency data from ``wordfreq`` instead of hand-kept stop lists.
+
+Chinese technical prose is full of capitalised English words that are not names
+(UI labels such as ``Create``/``Send``, section words such as ``Task``/``Domain``),
+and of Latin names that are ordinary words elsewhere (``Foundry Local``). A hand
+list never keeps up with either, so the decision is made with the frequency of
+the word in general English text: ``wordfreq`` ships its data in
+the wheel and works offline. Zipf frequency is log10 of occurrences per billion
+words: 3 is about one in a million ("foundry"), 5 is everyday ("local").
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# A single capitalised word at or above this Zipf frequency in English is not a name on its own
+# ("Gradient" 3.5, "Stochastic" 3.1; unknown tool names are rarer: "docker" 3.0, "gradio" 0).
+COMMON_EN = 3.0
+# At the edge of a multi-word name a word must be more common than this to be cut off: "Foundry"
+# (3.3), "Semantic" (3.4) and "Phi" (3.5) stay part of "Foundry Local", "Semantic Kernel", "Phi Silica".
+EDGE_EN = 3.6
+
+
+@lru_cache(maxsize=200_000)
+def zipf_en(word: str) -> float:
+    """Zipf frequency of ``word`` (case-folded) in English; 0.0 for words wordfreq does not know."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word.casefold(), "en", wordlist="large"))
+
+
+def is_common_en(word: str, threshold: float = COMMON_EN) -> bool:
+    """Whether a plain alphabetic ``word`` is an everyday English word (so not a name on its own)."""
+    return word.isalpha() and zipf_en(word) >= threshold
+
+
+def warm() -> None:
+    """Load the word lists now (before worker processes fork, so they share the pages)."""
+    zipf_en("the")
