@@ -19,6 +19,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from extract import commonwords
+from extract.commonwords import is_common_en
 from extract.junk import junk_reason
 from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
 from extract.normalize import match_key
@@ -27,13 +28,14 @@ from extract.patterns import (
     find_chinese_terms,
     find_latin_names,
     find_latin_phrases,
-    find_persons,
     find_plain_latin_words,
     in_spans,
+    is_code_token,
     list_slashes,
     masked_spans,
     variant_family,
 )
+from extract.persons import find_persons
 from extract.records import (
     Chunk,
     DocExtraction,
@@ -188,6 +190,10 @@ class Extractor:
         entry = self.lexicon.lookup(name)
         return entry.type if entry is not None and not entry.ignore else None
 
+    def _ignored(self, name: str) -> bool:
+        entry = self.lexicon.lookup(name)
+        return entry is not None and entry.ignore
+
     def _candidates(
         self,
         body: str,
@@ -195,14 +201,15 @@ class Extractor:
         code: Sequence[tuple[int, int]] = (),
     ) -> list[_Cand]:
         masks = masked_spans(body, code)
-        # Names are looked for in a copy of the body whose list slashes are spaces (``LoRA/PEFT``
-        # names two things); same length, so every offset is an offset of the body.
+        # Names are looked for in a copy of the body whose list slashes are enumeration commas
+        # (``LoRA/PEFT`` names two things, as ``LoRA、PEFT`` would); same length, so every offset
+        # is an offset of the body.
         slashes = list_slashes(body, self._known_type)
         names = body
         if slashes:
             chars = list(body)
             for i in slashes:
-                chars[i] = " "
+                chars[i] = "、"
             names = "".join(chars)
         view = make_view(names)
         cands: list[_Cand] = []
@@ -234,7 +241,7 @@ class Extractor:
             )
         pattern_hits: list[PatternHit] = [
             *find_latin_names(names),
-            *find_latin_phrases(names, self._known_type),
+            *find_latin_phrases(names, self._known_type, self._ignored),
             *find_plain_latin_words(names),
             *find_chinese_terms(names),
             *find_persons(body),
@@ -253,9 +260,9 @@ class Extractor:
             surface = body[start:end]
             if junk_reason(surface) or (ignored and _covered(ignored, start, end)):
                 continue
-            if p.pattern in ("zh-term", "person-cue") and in_spans(lex_spans, start, end):
+            if p.pattern in ("zh-term", "zh-org", "person-cue") and in_spans(lex_spans, start, end):
                 continue  # Chinese phrases never override a known name
-            if p.pattern == "zh-term" and match_key(surface) in self._lexicon_han_suffixes():
+            if p.pattern in ("zh-term", "zh-org") and match_key(surface) in self._lexicon_han_suffixes():
                 continue  # the tail of a known term (增強生成 of 檢索增強生成), not a term
             etype, conf, key, canonical, family, priority, fixed, extra = pattern_info(
                 p.key_text or surface, p.type, p.pattern, p.confidence
@@ -273,6 +280,8 @@ class Extractor:
             if in_spans(masks, start, end) or junk_reason(surface):
                 continue
             known = self.lexicon.lookup(surface)
+            if known is None and (is_code_token(surface) or is_common_en(surface)):
+                continue  # the same filters as pattern names: code, file names, everyday words
             if known is not None:
                 etype = known.type
             cands.append(

@@ -15,6 +15,8 @@ from functools import lru_cache
 # Spacing, hyphens, underscores and middle dots carry no identity in names.
 _SEPARATORS = re.compile(r"[\s\-_‐‑‒–—―·・/]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# Marks that decorate a name without being part of it: emoji (``🤗 Datasets``), ®, ™, ©.
+_MARKS = re.compile("[\u00a9\u00ae\u2122\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +39,8 @@ def match_key(text: str) -> str:
     """Key under which two surface forms count as the same name.
 
     NFKC folds full-width letters and digits, ``casefold`` folds case, OpenCC
-    folds script and regional vocabulary, and separators are dropped.
+    folds script and regional vocabulary, and separators and decorative marks are dropped.
     """
-    t = unicodedata.normalize("NFKC", text).casefold()
+    t = unicodedata.normalize("NFKC", _MARKS.sub("", text)).casefold()
     t = to_traditional(t)
     return _SEPARATORS.sub("", t)

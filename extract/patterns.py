@@ -175,12 +175,27 @@ _TECH_TAGS = frozenset(
 )
 
 
+# Identifiers of code: ``chatDeploymentName`` (camelCase with two humps or more), methods
+# (``CreateSessionAsync``, ``ProcessStreamingRequest``: a verb and two more words), slugs
+# (``GenAI-DotNet-Course-Token``: three hyphens and no version).
+_CAMEL_VAR = re.compile(r"^[a-z]{2,}(?:[A-Z][a-z0-9]+){2,}$")
+_METHOD = re.compile(
+    r"^(?:Get|Set|Create|Add|Remove|Delete|Update|Load|Save|Run|Build|Handle|Process|Send|Make|Init|Initialize"
+    r"|Read|Write|Parse|Convert|Generate|Start|Stop|Open|Close|Find|Fetch|Register|Configure|Invoke|Call"
+    r"|Execute|Validate|Check|Try|On)(?:[A-Z][a-z0-9]*){2,}$|^[A-Z][A-Za-z0-9]+Async$"
+)
+
+
 def is_code_token(tok: str) -> bool:
-    """File names, identifiers with underscores and platform tags: text of code, not names."""
+    """File names, identifiers (underscores, camelCase, method names, slugs) and platform tags."""
     low = tok.casefold()
     if low in _TECH_TAGS or _FILE_EXT.search(tok):
         return True
     if "_" in tok.strip("_") and not _OLLAMA.match(tok):
+        return True
+    if _CAMEL_VAR.match(tok) or _METHOD.match(tok):
+        return True
+    if tok.count("-") >= 3 and not any(c.isdigit() for c in tok):
         return True
     m = _WORD_NUMBER.match(tok)
     return m is not None and not _SIZE_TAIL.search(tok) and is_common_en(m.group(1), EDGE_EN)
@@ -353,7 +368,9 @@ def _name_like(tok: str, known: bool) -> bool:
     return known or not tok.isalpha() or tok.isupper() or bool(_CAMEL.search(tok)) or zipf_en(tok) < EDGE_EN
 
 
-def find_latin_phrases(text: str, known_type: KnownType) -> list[PatternHit]:
+def find_latin_phrases(
+    text: str, known_type: KnownType, ignored: Callable[[str], bool] = lambda _: False
+) -> list[PatternHit]:
     """Multi-word Latin names: ``Foundry Local``, ``Microsoft Agent Framework``, ``Gemini 2.5 Pro``.
 
     A title-case run is cut at function words, loses everyday words at its left edge and
@@ -370,7 +387,7 @@ def find_latin_phrases(text: str, known_type: KnownType) -> list[PatternHit]:
         pieces: list[list[tuple[int, str]]] = [[]]
         pos = start
         for tok in m.group().split(" "):
-            if tok.casefold() in _RUN_BREAKS:
+            if tok.casefold() in _RUN_BREAKS or ignored(tok):  # known non-names (YAML, CLI) too
                 pieces.append([])
             else:
                 pieces[-1].append((pos, tok))
@@ -403,6 +420,12 @@ def _phrase_hit(text: str, toks: list[tuple[int, str]], known_type: KnownType) -
     if len(toks) < 2 or _IS_NUM.match(toks[0][1]):
         return None
     words = [t for _, t in toks]
+    if all(_IS_NUM.match(w) for w in words[1:]) and not _model_version(words[0], words[1:]):
+        return None  # CVPR 2024, Posterior 0.8: a word and a number, not a versioned name
+    if words[-1] == "AI" and all(
+        t is not None or _IS_NUM.match(w) for w, t in zip(words[:-1], types, strict=False)
+    ):
+        return None  # "Windows AI", ".NET AI": a known name's AI features, not a new thing
     if sum(t is not None for t in types) >= 2 and all(
         t is not None or _IS_NUM.match(w) for w, t in zip(words, types, strict=True)
     ):
@@ -505,6 +528,8 @@ _LEAD_WORDS = frozenset(
     包括 包含 稱為 叫做 作為 成為 實現 完成 建立 設計 訓練 執行 運行 部署 比較 選擇 了解 理解 介紹
     探索 驗證 考慮 確保 保證 優化 減少 增加 提升 改善 保持 加速 處理 載入 下載 上傳 呼叫 調用 轉換 匯出 匯入
     高效 高級 專門 專業 緊湊 基本 完整 強大 輕量 快速 本地 專用 特定 多種 各種 新的 更多 最新
+    加載 保存 測試 共享 默認 推薦 存儲 儲存 加入 導入 導出 構建 創建 建構 自定義 自訂 連續 無需 需要
+    搜尋 時候 執行 運行 查看 找到 得到 獲得 取得 產生 輸出 輸入 返回 傳回
     """.split()  # noqa: SIM905
 )
 _LEAD_CHARS = frozenset("見讓把被將從向對給")
@@ -544,8 +569,10 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
             if n >= 2:
                 best = j
                 break
-        etype = EntityType.ORG if head in ORG_HEADS else CHINESE_HEADS[head]
-        hits.append(PatternHit(best, m.end(), etype, "zh-term", 0.45))
+        if head in ORG_HEADS:  # 華盛頓大學, 艾倫人工智能研究所: the head alone says organisation
+            hits.append(PatternHit(best, m.end(), EntityType.ORG, "zh-org", 0.5))
+        else:
+            hits.append(PatternHit(best, m.end(), CHINESE_HEADS[head], "zh-term", 0.45))
     for m in _HAN_AI.finditer(text):  # 視覺 AI, 設備端 AI, 生成式 AI: a field of AI, written half in Latin
         i = m.start()
         for k in range(m.end(1) - 1, m.start() - 1, -1):  # after the last function character
@@ -556,45 +583,13 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
             continue
         while m.end(1) - i > 2 and (text[i : i + 2] in _LEAD_WORDS or text[i] in _LEAD_CHARS):
             i += 2 if text[i : i + 2] in _LEAD_WORDS else 1
+        if text[i : m.end(1)] in _LEAD_WORDS:  # 提供 AI, 高效 AI: a verb or an adjective, not a field
+            continue
         hits.append(PatternHit(i, m.end(), EntityType.CONCEPT, "zh-term", 0.45))
     return hits
 
 
 _HAN_AI = re.compile(rf"([{HAN}]{{2,4}}) ?AI(?![A-Za-z0-9])")
-
-
-# --- persons ------------------------------------------------------------------------------------------
-
-SURNAMES = (
-    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏"
-    "孫戴范方宋鄧杜傅侯曹薛丁卓阮馬董温唐藍石蔣古紀姚連馮歐程湯黄田康姜白汪鄒尤巫鐘黎涂龔嚴韓袁金童陸夏柳邵錢"
-)
-_NAME = f"[{SURNAMES}][{HAN}]{{1,2}}"
-_PERSON_CUES = [
-    re.compile(
-        rf"(?:作者|講者|主講人|主講|講師|分享者|分享人|撰文|撰稿|編輯|譯者|主持人|主持|報告人|記錄|紀錄)\s*[：:]\s*({_NAME})"
-    ),
-    re.compile(
-        rf"(?:由|感謝|邀請|請到|成員|工程師|研究員|教授|博士|老師|講師|同學|主任|經理|創辦人|執行長|負責人|講者)\s*({_NAME})\s*(?=[（(，、。]|分享|主講|提供|介紹|說明|表示|認為|指出|示範|整理|撰寫|負責|帶來|老師|博士|教授)"
-    ),
-]
-
-
-def find_persons(text: str) -> list[PatternHit]:
-    """Person names introduced by a cue (「講者：林怡君」「由陳志明分享」), then every later occurrence."""
-    names: dict[str, float] = {}
-    for cue in _PERSON_CUES:
-        for m in cue.finditer(text):
-            name = m.group(1)
-            # A three-character match whose last character starts the next word is cut back.
-            if len(name) == 3 and text[m.end(1) : m.end(1) + 1] == "":
-                pass
-            names[name] = max(names.get(name, 0.0), 0.8)
-    hits: list[PatternHit] = []
-    for name, conf in names.items():
-        for m in re.finditer(re.escape(name), text):
-            hits.append(PatternHit(m.start(), m.end(), EntityType.PERSON, "person-cue", conf))
-    return hits
 
 
 # --- variants ------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ _SEP = r"(?:、|和|與|以及|及|或是|或|跟|/|,|&|，以及|(?i:and|or)(?!
 _ENUM_NEXT = re.compile(r"\s*" + _SEP + r"\s*" + MARK)
 _OF_NEXT = re.compile(r"\s*的\s*" + MARK)
 _OF_HEAD = re.compile(r"\s*(?:上|中|內|裡|裡面)?\s*的\s*")  # 「X 的 Y」「X 上的 Y」: Y is the head
-_CLAUSE_END = re.compile(r"[，,；;：:]")
+_CLAUSE_END = re.compile(r"[，,；;：:✅✔☑❌•▪►➤🔹🔸]")
 _PRONOUN = re.compile(r"[它其牠]|該模型|該工具|該框架|該函式庫|該庫|這個模型|這套|此模型|此工具")
 
 M, T, C, G_, P, H, D = (  # model, tool, concept, organisation, person, hardware, data set
@@ -189,10 +189,11 @@ def _fixed(
 
 
 def _same_kind(rtype: RelationType) -> Mapper:
-    """Alternatives and comparisons are between things of one kind (two models, two tools, …)."""
+    """Alternatives and comparisons are between things of one kind (two models, two tools, …); a
+    model and a tool may be compared, but only one of a kind replaces another."""
 
     def mapper(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-        if src in _THINGS and (src is tgt or {src, tgt} <= _SOFTWARE):
+        if src in _THINGS and (src is tgt or (rtype is R.COMPARED_WITH and {src, tgt} <= _SOFTWARE)):
             return rtype, False
         return None
 
@@ -241,7 +242,7 @@ def _includes(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | N
         return R.PART_OF, True
     if src is T and tgt is M:
         return R.RUNS_ON, True
-    if src is G_ and tgt in _THINGS:
+    if src in _AGENTS and tgt in _SOFTWARE | {H}:
         return R.DEVELOPED_BY, True
     return None
 
@@ -260,33 +261,11 @@ def _category(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | N
     return None
 
 
-def _member(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-    """「X 是 ORG 的工程師/單位/工具套件」: people and units belong to it, things were made by it."""
-    if tgt is G_:
-        if src in _AGENTS:
-            return R.PART_OF, False
-        if src in _THINGS:
-            return R.DEVELOPED_BY, False
-    if tgt is P and src in _THINGS:
-        return R.DEVELOPED_BY, False
-    return None
-
-
 def _maker(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-    """「X 是 Y 的開發者/創辦人」: Y was developed by X; the founder of an organisation is part of it."""
-    if src is P and tgt is G_:
-        return R.PART_OF, False
-    if src in _AGENTS and tgt in _THINGS:
+    """「X 是 Y 的開發者/維護者」: Y was developed by X (the role says X is a person or a team,
+    whatever type X was given)."""
+    if tgt in _THINGS:
         return R.DEVELOPED_BY, True
-    return None
-
-
-def _combine(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
-    """「X 搭配/結合 Y」: two pieces of software integrate; anything else uses Y."""
-    if src in _SOFTWARE and tgt in _SOFTWARE:
-        return R.INTEGRATES, False
-    if src in _THINGS and tgt in _THINGS:
-        return R.USES, False
     return None
 
 
@@ -349,6 +328,14 @@ class _Rule:
     action: bool = False  # something people do (use, run, swap): 「我們…，並使用 X」 is theirs
     lists: bool = False  # targets may be a list after a colon or in brackets (「包括：A、B」「後端（A、B）」)
     platform: bool = False  # a tool target in a sentence about platforms is a platform (RUNS_ON)
+    replaces: bool = False  # 「改用 Y」: the source is the thing of Y's kind named before (what Y replaces)
+    local: bool = False  # the source must be named in the sentence (no topic stands in for it)
+    clause: bool = False  # the source must be named in the cue's own clause
+    trusted: bool = False  # the cue itself says what the ends are (「X 是 Y 的工程師」): no type check
+    it: bool = False  # the object is a pronoun (「都使用它，包括 A、B」): its referent is the source
+    inherit: bool = False  # starting a clause, it lists examples of the previous clause's object:
+    # that clause's verb says the relation (「X 支援多種格式，包括 A、B」: X supports A)
+    kinds: bool = False  # the target may be a kind written before its head noun (「是一種微調方法」)
 
 
 def _rule(
@@ -360,6 +347,13 @@ def _rule(
     action: bool = False,
     lists: bool = False,
     platform: bool = False,
+    replaces: bool = False,
+    local: bool = False,
+    kinds: bool = False,
+    clause: bool = False,
+    trusted: bool = False,
+    it: bool = False,
+    inherit: bool = False,
 ) -> _Rule:
     rx = re.compile(
         source.replace("ENUM", _ENUM)
@@ -374,12 +368,19 @@ def _rule(
         rx,
         words,
         mapper,
-        after,
-        "a" in rx.groupindex,
-        name.startswith("train"),
-        action,
-        lists,
-        platform,
+        after=after,
+        explicit="a" in rx.groupindex,
+        trained=name.startswith("train"),
+        action=action,
+        lists=lists,
+        platform=platform,
+        replaces=replaces,
+        local=local,
+        clause=clause,
+        trusted=trusted,
+        it=it,
+        inherit=inherit,
+        kinds=kinds,
     )
 
 
@@ -392,14 +393,16 @@ def _key_forms(key: str) -> tuple[str, ...]:
 
 _DEV_VERBS = "開發|推出|釋出|發布|發佈|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品|創建|創立|訓練"
 _PAREN = r"(?:\s*(?:（[^）\n]{0,40}）|\([^)\n]{0,40}\)))?"
+_DEV_ACTIVE = "開發|推出|釋出|發布|發佈|發表|打造|研發|開源|創建|訓練出"  # 「Microsoft 開發了 X」
 _RUN_VERBS = "跑|執行|運行|部署|推論|服務|測試|調校|運作|示範執行|跑得動|託管|serve"
 _NO_LEAD = r"(?<![還就不只都像才則或要可但那這便因])"  # 「還是」「就是」「不只是」 are not a copula
-_ROLE_MAKER = "開發者|開發人員|維護者|作者|創建者|創作者|發明者|設計者|發起人|創始人|創辦人|提出者"
-_ROLE_MEMBER = (
-    "工程師|科學家|研究員|研究者|成員|員工|主管|負責人|倡導者|佈道師|經理|總監|執行長|技術長|主席|教授|學生|"
-    "實習生|顧問|合夥人|工具套件|套件|工具|框架|產品|平台|服務|函式庫|引擎|晶片|處理器|子公司|部門|單位|小組|"
-    "實驗室|研究院|研究所|開源"
+_ROLE_MAKER = "開發者|開發人員|維護者|作者|創建者|創作者|發明者|設計者|發起人|提出者"
+_ROLE_PERSON = (
+    "工程師|科學家|研究員|研究者|成員|員工|主管|負責人|倡導者|佈道師|經理|總監|執行長|首席執行官|技術長|主席|"
+    "教授|學生|實習生|顧問|合夥人|合作夥伴|合作伙伴|創始人|創辦人"
 )
+_ROLE_PRODUCT = "工具套件|套件|工具|框架|產品|平台|服務|函式庫|引擎|晶片|處理器|模型|開源"
+_ROLE_UNIT = "子公司|部門|單位|小組|實驗室|研究院|研究所|團隊"
 _E = "(?<![A-Za-z])"  # an English cue starts a word
 
 # In priority order: a target claimed by an earlier rule is not taken again by a later one.
@@ -474,17 +477,30 @@ _RULES: list[_Rule] = [
         _category,
     ),
     _rule(
+        "dev-active",
+        r"(?P<a>@)" + _PAREN + r"\s*(?:於\d{4}年)?\s*(?:" + _DEV_ACTIVE + r")了?\s*(?P<b>@)",
+        _DEV_ACTIVE.replace("|", " "),
+        _fixed(R.DEVELOPED_BY, _AGENTS, _THINGS, True),
+    ),
+    _rule(
+        "use-rel",
+        r"(?P<a>@)\s*(?:所|常|主要)?(?:使用|採用|支援|支持)的\s*(?:F{0,6}?的)?\s*(?P<b>@)",
+        "使用 採用 支援 支持",
+        _fixed(R.USES, _SOFTWARE, _THINGS),
+    ),
+    _rule(
         "dev-label",
-        r"(?P<a>@)\s*[：:]\s*(?P<b>@)\s*(?:推出|開發|發布|打造)?的",
+        r"(?P<a>@)F{0,4}?\s*[：:]\s*(?P<b>@)\s*(?:推出|開發|發布|打造)?的",
         "： :",
         _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_})),
     ),
     # target only: the source is the subject
     _rule(
         "compose",
-        r"由\s*F{0,10}?(?P<b>@)ENUM\s*F{0,8}?(?:組成|構成|所組成|所構成|組合而成)",
+        r"由\s*F{0,10}?(?P<b>@)G{0,24}?(?:組成|構成|所組成|所構成|組合而成)",
         "組成 構成 組合而成",
         _compose,
+        lists=True,
     ),
     _rule(
         "compose-list",
@@ -506,17 +522,24 @@ _RULES: list[_Rule] = [
         _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_, P})),
     ),
     _rule(
+        "use-is",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)\s*(?:所|常|主要)?(?:使用|採用|支援|支持)的",
+        "是 為",
+        _used_by,
+    ),
+    _rule(
         "role-maker",
         _NO_LEAD
-        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|專案|項目|計畫)?\s*的\s*F{0,6}?(?:"
+        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|專案|項目|計畫)?\s*的\s*G{0,6}?(?:"
         + _ROLE_MAKER
         + ")",
         _ROLE_MAKER.replace("|", " "),
         _maker,
+        trusted=True,
     ),
     _rule(
         "train-with",
-        r"(?:使用|用|以|透過|利用)了?F{0,8}?(?P<b>@)F{0,3}?(?:來|進行)?(?:訓練|預訓練|微調|再訓練)",
+        r"(?:使用|用|以|透過|利用)了?F{0,8}?(?P<b>@)F{0,4}?(?:來|進行)?(?:訓練|預訓練|微調|再訓練)",
         "使用 用 以 透過 利用",
         _fixed(R.TRAINED_ON, frozenset({M}), frozenset({H, C, D})),
         after=True,
@@ -530,21 +553,19 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "run-in",
-        r"(?:跑在|執行在|運行在|運行於|執行於|部署在|部署到|部署於|部署至|跑於|架在|裝在|放在|運作在|運作於|託管在|託管於)"
-        r"F{0,8}?(?P<b>@)",
-        "跑在 執行在 運行在 運行於 執行於 部署在 部署到 部署於 部署至 跑於 架在 裝在 放在 運作在 運作於 託管在 託管於",
+        r"(?:跑在|執行在|運行在|運行於|執行於|部署在|部署到|部署於|部署至|跑於|架在|裝在|放在|運作在|運作於|託管在|託管於"
+        r"|運行的是|執行的是|跑的是)F{0,8}?(?P<b>@)",
+        "跑在 執行在 運行在 運行於 執行於 部署在 部署到 部署於 部署至 跑於 架在 裝在 放在 運作在 運作於 託管在 託管於 的是",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
-        action=True,
         lists=True,
     ),
     _rule(
         "run-on",
-        r"在\s*F{0,4}?(?P<b>@)ENUM\s*(?:上|裡|中|內)?F{0,6}?(?:" + _RUN_VERBS + ")",
+        r"在\s*F{0,6}?(?P<b>@)ENUM\s*(?:上|裡|中|內)?F{0,6}?(?:" + _RUN_VERBS + ")",
         "在",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
-        action=True,
     ),
     _rule(
         "cross-platform",
@@ -584,15 +605,36 @@ _RULES: list[_Rule] = [
         _NO_LEAD + r"(?:是|為|屬於|算是)\s*(?P<b>@)\s*的?\s*(?:一種|一類|一個分支|子類|子集|分支)",
         "是 為 屬於 算是",
         _fixed(R.IS_A, _THINGS, frozenset({C})),
+        kinds=True,
     ),
     _rule(
-        "role-member",
+        "can-be",
+        r"(?:可以是|可能是|可以為|可為|可以包括)\s*(?P<b>@)ENUM",
+        "可以是 可能是 可以為 可為 可以包括",
+        _fixed(R.IS_A, frozenset({C}), _THINGS, True),
+        local=True,
+    ),
+    _rule(
+        "role-person",
         _NO_LEAD
-        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|公司|實驗室)?\s*的\s*F{0,12}?(?:"
-        + _ROLE_MEMBER
+        + r"(?:是|為|擔任)\s*(?P<b>@)\s*(?:團隊|公司|實驗室)?\s*的\s*G{0,12}?(?:"
+        + _ROLE_PERSON
         + ")",
         "是 為 擔任",
-        _member,
+        _fixed(R.PART_OF, _THINGS | _AGENTS, frozenset({G_, T})),
+        trusted=True,
+    ),
+    _rule(
+        "role-product",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)\s*(?:團隊|公司|實驗室)?\s*的\s*F{0,12}?(?:" + _ROLE_PRODUCT + ")",
+        "是 為",
+        _fixed(R.DEVELOPED_BY, _THINGS, _AGENTS),
+    ),
+    _rule(
+        "role-unit",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)\s*的\s*F{0,12}?(?:" + _ROLE_UNIT + ")",
+        "是 為",
+        _fixed(R.PART_OF, frozenset({G_}), frozenset({G_})),
     ),
     _rule(
         "alt-is",
@@ -602,15 +644,15 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "alt",
-        r"(?:換成|替換成|換為|改用|改成|取代|代替|替代|替換|轉向|轉用|改採)了?\s*(?P<b>@)",
+        r"(?<!轉)(?:換成|替換成|換為|改用|改成|取代|代替|替代|替換|轉向|轉用|改採)了?\s*(?P<b>@)",
         "換成 替換成 換為 改用 改成 取代 代替 替代 替換 轉向 轉用 改採",
         _same_kind(R.ALTERNATIVE_TO),
-        action=True,
+        replaces=True,
     ),
     _rule(
         "integrate-with",
-        r"(?:與|和|跟|同)\s*(?P<b>@)F{0,8}?(?:整合|集成|串接|對接|互通|相容|兼容|協同運作|無縫接軌)",
-        "整合 集成 串接 對接 互通 相容 兼容 協同運作 無縫接軌",
+        r"(?:與|和|跟|同)\s*(?P<b>@)F{0,8}?(?:整合|集成|串接|對接|互通|相容|兼容|協同運作|無縫接軌|互動|交互|通訊)",
+        "整合 集成 串接 對接 互通 相容 兼容 協同運作 無縫接軌 互動 交互 通訊",
         _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
     ),
     _rule(
@@ -618,6 +660,7 @@ _RULES: list[_Rule] = [
         r"(?:跟|和|與|同|拿)\s*(?P<b>@)F{0,4}?(?:相比|比較|相較|對比|比起來|差不多|不相上下|的差距|相當|一樣)",
         "相比 比較 相較 對比 比起來 差不多 不相上下 差距 相當 一樣",
         _same_kind(R.COMPARED_WITH),
+        local=True,
     ),
     _rule(
         "compare-bare",
@@ -641,6 +684,12 @@ _RULES: list[_Rule] = [
         "based",
         r"(?:以|基於|基于)\s*(?P<b>@)OWNERF{0,4}?(?:等G{0,8}?)?(?:為|作為|做為)(?:基礎|基底|底座|底層|核心|骨幹)(?!的)",
         "以 基於 基于",
+        _based_on,
+    ),
+    _rule(
+        "based-bare",
+        r"(?:基於|基于|建基於)\s*(?P<b>@)OWNER(?:\s*(?:之上|上))?(?=\s*(?:[，。；、,.!?！？]|$))",
+        "基於 基于 建基於",
         _based_on,
     ),
     _rule(
@@ -669,6 +718,12 @@ _RULES: list[_Rule] = [
         lists=True,
     ),
     _rule(
+        "pair-use",
+        r"(?:搭配|配合)\s*(?P<b>@)ENUM\s*(?:一起)?(?:使用|運作)",
+        "搭配 配合",
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE),
+    ),
+    _rule(
         "support",
         r"(?:支援|支持)了?\s*(?:[：:]\s*)?(?:多種|各種|不同的?|主流的?|常見的?|所有的?|幾種|大部分的?|許多)?\s*(?P<b>@)",
         "支援 支持",
@@ -691,6 +746,7 @@ _RULES: list[_Rule] = [
         + r"\s*(?:[：:].*)?$",
         "整合 集成 支援 支持 相容性 兼容性 support integration",
         _named,
+        kinds=True,
     ),
     _rule(
         "include",
@@ -698,6 +754,7 @@ _RULES: list[_Rule] = [
         "包括 包含 涵蓋 含有",
         _includes,
         lists=True,
+        inherit=True,
     ),
     _rule(
         "belongs",
@@ -707,19 +764,46 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "used-for",
-        r"(?:用於|用在|用來|適用於|應用於|專用於)\s*F{0,4}?(?P<b>@)ENUM(?=\s*(?:[，。；、：,.!?！？)）]|$|等|之中|中))",
-        "用於 用在 用來 適用於 應用於 專用於",
+        r"(?<!適)(?:用於|用在|用來|應用於|專用於)\s*F{0,4}?(?P<b>@)ENUM(?=\s*(?:[，。；、：,.!?！？)）]|$|等|之中|中))",
+        "用於 用在 用來 應用於 專用於",
         _used_by,
+        local=True,
     ),
     _rule(
         "for-use",
         r"(?:專為|專門為|為了?|供|適合|可)\s*(?:使用|搭配)\s*(?P<b>@)",
         "專為 專門為 為 供 適合 可",
         _used_by,
+        local=True,
+    ),
+    _rule(
+        "offers-api",
+        r"提供\s*(?P<b>@)ENUM\s*的?\s*(?:API|介面|接口|綁定|SDK|(?i:bindings?))",
+        "提供",
+        _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C}),
+    ),
+    _rule(
+        "via-provide",
+        r"(?:通過|透過|藉由)\s*(?P<a>@)\s*(?:來)?(?:提供|實現)F{0,6}?(?P<b>@)ENUM",
+        "通過 透過 藉由",
+        _fixed(R.USES, frozenset({T}), frozenset({C})),
+    ),
+    _rule(
+        "use-for-task",
+        r"(?:使用|利用|用)\s*(?P<a>@)\s*(?:模型|工具|服務)?\s*(?:來)?(?:進行|做|執行|完成)\s*F{0,2}?(?P<b>@)",
+        "使用 利用 用",
+        _fixed(R.USES, _SOFTWARE, frozenset({C}), True),
+    ),
+    _rule(
+        "use-it",
+        r"(?:使用|採用|支援|支持|用到)了?(?:它|其|此|這種方法|這個方法|這項技術)\s*[，,]?\s*(?:包括|例如|如|像是|比如)\s*(?P<b>@)",
+        "使用 採用 支援 支持 用到",
+        _used_by,
+        it=True,
     ),
     _rule(
         "use",
-        r"(?:使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?(?P<b>@)",
+        r"(?:(?<!即)使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?(?:(?![這那此該])F){0,4}?(?P<b>@)",
         "使用 採用 利用 用了 透過 通過 藉由 經由 呼叫 依賴 借助 選用 底層用 運用 仰賴 用到",
         _fixed(R.USES, _THINGS | {G_}, _THINGS),
         action=True,
@@ -797,14 +881,27 @@ _RULES: list[_Rule] = [
         r"(?:當|當作|當成|作為)\s*(?P<b>@)(?=\s*(?:[，。；、：,.!?！？]|$|使用|用))",
         "當 作為",
         _fixed(R.IS_A, _SOFTWARE | {H}, frozenset({C})),
+        kinds=True,
     ),
     _rule(
         "is-a",
         _NO_LEAD
-        + r"(?:是|為|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:F{0,10}?的)?F{0,4}?(?P<b>@)"
+        + r"(?:是|屬於|算是)\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:G{0,16}?的)?F{0,4}?(?P<b>@)"
         r"(?=(?:方法|技術|手法|機制|架構|格式)?\s*(?:[，。；、：,.!?！？]|$|之一))",
-        "是 為 屬於 算是",
+        "是 屬於 算是",
         _fixed(R.IS_A, _THINGS, frozenset({C})),
+        local=True,
+        kinds=True,
+    ),
+    _rule(
+        "is-a-wei",  # 「為」 is a copula only right after its subject; elsewhere it means "for"
+        _NO_LEAD
+        + r"(?<=[\ue000\s])為\s*(?:一種|一個|一款|一套|一類|一項|種|個|款|套)?(?:F{0,10}?的)?F{0,4}?(?P<b>@)"
+        r"(?=(?:方法|技術|手法|機制|架構|格式)?\s*(?:[，。；、：,.!?！？]|$|之一))",
+        "為",
+        _fixed(R.IS_A, _THINGS, frozenset({C})),
+        clause=True,
+        kinds=True,
     ),
 ]
 
@@ -885,19 +982,26 @@ _PAREN_OPEN = re.compile("[^，。；：,;:！？!?\ue000\n]{0,8}?[（(]\\s*" + 
 def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
     """Mentions heading the items of a list written in ``[start, end)`` of the template
     (「用於推理的 A、用於壓縮的 B（NNCF），以及 C」 → A, B, C): the last mention of each item
-    outside brackets, or the first in brackets when the item has no other."""
+    outside brackets, or the first in brackets when the item has no other or that one only
+    modifies an unnamed noun (「神經網路壓縮框架（NNCF）」 → NNCF)."""
     text, slots = tpl.text, tpl.slots
     heads: list[int] = []
     last = inner = -1
     pos = start
     depth = 0
+
+    def head() -> int:
+        if last >= 0 and (inner < 0 or not _glued(text, slots[last])):
+            return last
+        return inner
+
     for j in range(bisect.bisect_left(slots, start), len(slots)):
         s = slots[j]
         if s >= end:
             break
         between = text[pos:s]
         if depth == 0 and _LIST_SEP.search(between) and (last >= 0 or inner >= 0):
-            heads.append(last if last >= 0 else inner)
+            heads.append(head())
             last = inner = -1
         depth += between.count("（") + between.count("(") - between.count("）") - between.count(")")
         if depth <= 0:
@@ -907,7 +1011,7 @@ def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
             inner = j
         pos = s + 1
     if last >= 0 or inner >= 0:
-        heads.append(last if last >= 0 else inner)
+        heads.append(head())
     return heads
 
 
@@ -930,9 +1034,12 @@ _NOT_SUBJECT = re.compile(
 )
 
 
-def _can_lead(tpl: _Template, k: int, start: int) -> bool:
-    """Whether mention ``k`` can be a subject: not inside 「在 X 上」「相較於 X」「透過 X」 and the like."""
+def _can_lead(tpl: _Template, k: int, start: int, inside: Sequence[Mention] = ()) -> bool:
+    """Whether mention ``k`` can be a subject: not inside 「在 X 上」「相較於 X」「透過 X」 and the like,
+    nor a concept that only modifies a noun the text did not name (「模型壓縮框架：通過…」)."""
     prev = tpl.slots[k - 1] + 1 if k > 0 and tpl.slots[k - 1] >= start else start
+    if inside and _modifier(tpl.text, tpl.slots[k], inside[k]):
+        return False
     return _NOT_SUBJECT.search(tpl.text, prev, tpl.slots[k]) is None
 
 
@@ -949,16 +1056,22 @@ def _head(tpl: _Template, inside: Sequence[Mention], k: int, stop: int) -> int:
     return k
 
 
-def _clause_subject(tpl: _Template, inside: Sequence[Mention], cue: int) -> tuple[list[Mention] | None, bool]:
+def _clause_subject(
+    tpl: _Template, inside: Sequence[Mention], cue: int, people_ok: bool = False
+) -> tuple[list[Mention] | None, bool]:
     """(the subject of the clause of ``cue`` and the mentions listed with it, whether a pronoun
-    stands in for the subject): the first mention before the cue that can lead the clause."""
+    stands in for the subject): the first mention before the cue that can lead the clause. Where
+    people come first (「我們會示範如何設置 X 以與 Y 互動」) they are the subject, and no name is —
+    unless the cue describes the name the people act on (``people_ok``: 「我選擇 X 當向量資料庫」)."""
     cstart = tpl.clause_start(cue)
     slots = tpl.slots
     lo = bisect.bisect_left(slots, cstart)
     hi = bisect.bisect_left(slots, cue)
-    k = next((j for j in range(lo, hi) if _can_lead(tpl, j, cstart)), -1)
+    k = next((j for j in range(lo, hi) if _can_lead(tpl, j, cstart, inside)), -1)
     if k < 0:
         return None, bool(_PRONOUN.search(tpl.text, cstart, cue))
+    if not people_ok and _PEOPLE_ACT.search(tpl.text, cstart, slots[k]):
+        return None, False
     k = _head(tpl, inside, k, cue)
     if _PRONOUN.search(tpl.text, slots[k] + 1, cue):  # 「Meta 表示它使用了…」
         return None, True
@@ -966,41 +1079,67 @@ def _clause_subject(tpl: _Template, inside: Sequence[Mention], cue: int) -> tupl
 
 
 _PEOPLE = re.compile(
-    r"我|你|妳|您|他們|她們|大家|建議|讀者|同事|學員|講者|(?<![A-Za-z])(?:you|we|You|We)(?![A-Za-z])"
+    r"我|你|妳|您|他們|她們|大家|建議|讀者|同事|學員|講者|考慮|請|嘗試|試著|選擇|參考|查看|按照|客戶|用戶|使用者|"
+    r"開發者|開發人員|人們|每個人|任何人|初學者|如何|怎麼|(?<![A-Za-z])(?:you|we|You|We)(?![A-Za-z])"
+)
+# People who act on the name after them (「我們會示範如何設置 X」), not people owning it (「我家那台 X」).
+_PEOPLE_ACT = re.compile(
+    "(?:"
+    + _PEOPLE.pattern
+    + r").*?(?:會|將|要|想|需要|可以|能|示範|設置|設定|建立|創建|配置|使用|用|選擇|選用|安裝|下載|"
+    r"執行|運行|看看|探索|學習|介紹|說明|展示|嘗試|試)"
 )
 _BLOCKED: list[Mention] = []  # an earlier clause whose subject is people: no subject to hand on
 
 
 def _earlier_subject(
     tpl: _Template, inside: Sequence[Mention], cue: int, pronoun: bool, action: bool
-) -> Mention | list[Mention] | None:
+) -> list[Mention] | None:
     """The subject of the nearest earlier clause that has one (its first mention that can lead);
     for a pronoun, the sentence's first such mention. For an action (use, run, swap), an earlier
-    clause that people lead (「我們將看看 X，並使用 Y」) hands on no subject (:data:`_BLOCKED`)."""
+    clause that people lead (「我們將看看 X，並使用 Y」) hands on no subject (:data:`_BLOCKED`).
+    A name after a copula (「…，是最早的 X 模型之一，同樣以…」) is a predicate, used only when no
+    earlier clause has a subject of its own (「第一個是 X，由 Y 發布」)."""
     cstart = tpl.clause_start(cue)
-    best: Mention | None = None
+    best: list[Mention] | None = None
     best_clause = -1
+    predicate: list[Mention] | None = None
     people_clause = -1
     for k, slot in enumerate(tpl.slots):
         if slot >= cstart:
             break
         start = tpl.clause_start(slot)
-        if start <= best_clause or not _can_lead(tpl, k, start):
+        if start <= best_clause or not _can_lead(tpl, k, start, inside):
             continue
         if pronoun:
-            return inside[k]
+            return [inside[k]]
         if action and _PEOPLE.search(tpl.text, start, slot):
             people_clause = start
             continue
-        best, best_clause = inside[_head(tpl, inside, k, tpl.clause_end(slot))], start
+        h = _head(tpl, inside, k, tpl.clause_end(slot))
+        found = [inside[j] for j in _enumerated(tpl, inside, h) if tpl.slots[j] < cstart]
+        if _COPULA_BEFORE.search(tpl.text, start, slot):
+            predicate = found
+            continue
+        best, best_clause = found, start
     if people_clause > best_clause:
         return _BLOCKED
-    return best
+    return best or predicate
+
+
+_COPULA_BEFORE = re.compile(r"(?:是|為)[^\ue000]{0,12}$")
+
+
+_RELATIVE = re.compile(r"\s*(?:之上|上|中|裡|內)?\s*[過了著]?\s*的\s*(?!話|時候|時)")
 
 
 class _Context(NamedTuple):
     topic: Mention | None  # subject of the latest sentence of this section
     section: Mention | None  # the name the section's heading (or a heading above) is about
+    item: bool = False  # the sentence is a line of its own, short: a list item, whose subject is implied
+
+
+_ITEM_LINE = 80
 
 
 def _subjects(
@@ -1012,12 +1151,19 @@ def _subjects(
     after: bool = False,
     trained: bool = False,
     action: bool = False,
+    relative: int = -1,
+    local: bool = False,
+    clause: bool = False,
+    people_ok: bool = False,
 ) -> tuple[list[Mention] | None, float]:
     """The subject(s) of a cue at template position ``cue`` and the confidence that gives
-    (see the notes above the rules)."""
-    found, pronoun = _clause_subject(tpl, inside, cue)
+    (see the notes above the rules). ``relative``: where the cue's phrase ends, to see whether it
+    modifies a noun (「在 X 上跑過的模型」「串接 X 的程式」): then that noun, not the topic, is its subject."""
+    found, pronoun = _clause_subject(tpl, inside, cue, people_ok)
     if found:
         return found, 0.7
+    if clause:
+        return None, 0.0
     if after and not pronoun:  # 「在 RTX 4090 上微調 Breeze-7B」
         j = bisect.bisect_left(tpl.slots, cue_end)
         cend = tpl.clause_end(cue_end)
@@ -1025,18 +1171,56 @@ def _subjects(
             if inside[j].type is M:
                 return [inside[j]], 0.7
             j += 1
-    if not trained and _PEOPLE.search(tpl.text, tpl.clause_start(cue), cue):
+    cstart = tpl.clause_start(cue)
+    if not trained and _PEOPLE.search(tpl.text, cstart, cue):
         return None, 0.0  # 「她們使用 bge-m3」「建議使用 vLLM」: people use things, not the topic
+    if relative >= 0 and (rel := _RELATIVE.match(tpl.text, relative)) is not None:
+        k = tpl.slot_of.get(rel.end())
+        return ([inside[k]], 0.7) if k is not None and inside[k].type in _SOFTWARE else (None, 0.0)
     earlier = _earlier_subject(tpl, inside, cue, pronoun, action)
     if earlier is _BLOCKED:
         return None, 0.0
-    if isinstance(earlier, Mention):
-        return [earlier], 0.7
+    if earlier:
+        if action and not tpl.text[cstart:cue].strip() and _label_only(tpl, cstart):
+            return None, 0.0  # 「講者名：使用 X 讓訓練更簡單」: a title that tells the reader what to do
+        return earlier, 0.7
+    if local or not (pronoun or _bare(tpl.text, cstart, cue, ctx.item, action)):
+        return None, 0.0
+    if not trained and _PEOPLE.search(tpl.text):  # 「當使用 X 開發時，您將…」: the reader does it
+        return None, 0.0
     if ctx.topic is not None:
         return [ctx.topic], 0.6
-    if ctx.section is not None and not (action and _PEOPLE.search(tpl.text)):
+    if ctx.section is not None:
         return [ctx.section], 0.5
     return None, 0.0
+
+
+def _label_only(tpl: _Template, cstart: int) -> bool:
+    """Whether the clause before ``cstart`` is only a name and its colon (「Name：」)."""
+    if cstart < 1 or tpl.text[cstart - 1] not in "：:":
+        return False
+    return not tpl.text[tpl.clause_start(cstart - 1) : cstart - 1].replace(MARK, "").strip(" *-")
+
+
+_UNNAMED = re.compile(r"是|這|那|此|[A-Za-z]{2}")
+_ADVERBS = re.compile(
+    r"(?:\s|也|還|並且|並|且|則|就|都|已經|已|亦|同樣地?|同時|另外|此外|目前|現在|預設|默認|底層|主要|完全|可以|可|能夠|能|"
+    r"會|將|原生|內建|直接|自動|通常|一般|再|更|均|皆|仍|而|只|僅|甚至|又|尤其|特別|大多|多半|進一步|額外|最初|"
+    r"後來|然後|接著|之後|首先|其次|最後|高效地?|快速地?|輕鬆地?|全面地?|有效地?|良好地?|本身|同樣)*"
+)
+
+
+def _bare(text: str, start: int, cue: int, item: bool, action: bool) -> bool:
+    """Whether the clause before a cue names no subject at all, so that a topic may stand in: only
+    adverbs (「並支援 X」「底層使用 X」), or a list item (「在無需專用硬體時高效運行於 CPU」); not an
+    unnamed subject (「最簡單的方式是透過 X」「詞彙表由…組成」「Mu 模型採用…」) and not an instruction
+    (「使用 MinGW 編譯」)."""
+    lead = _ITEM_MARK.sub("", text[start:cue].strip(), count=1).strip()
+    if _UNNAMED.search(lead):
+        return False
+    if action and not lead:
+        return False
+    return item or _ADVERBS.fullmatch(lead) is not None
 
 
 # Negators that stop a cue right after them (「不能運行在」「無法支援」「並非基於」「不需要依賴」); the
@@ -1072,9 +1256,14 @@ _PLATFORM = re.compile(r"平台|平臺|作業系統|操作系統|(?<![A-Za-z])(?
 
 
 def typed_relations(
-    tpl: _Template, inside: Sequence[Mention], rule_ids: Iterable[int], ctx: _Context
+    tpl: _Template,
+    inside: Sequence[Mention],
+    rule_ids: Iterable[int],
+    ctx: _Context,
+    trusted: set[tuple[str, str, RelationType]] | None = None,
 ) -> list[tuple[Mention, Mention, RelationType, float]]:
-    """(source, target, type, confidence) for the cue-marked pairs of one sentence."""
+    """(source, target, type, confidence) for the cue-marked pairs of one sentence; those whose
+    cue says what their ends are (no type check needed) are added to ``trusted``."""
     out: list[tuple[Mention, Mention, RelationType, float]] = []
     claimed: set[int] = set()  # targets an earlier (higher-priority) rule already used
     text, slot_of, slots = tpl.text, tpl.slot_of, tpl.slots
@@ -1084,16 +1273,34 @@ def typed_relations(
             b_slot = slot_of.get(m.start("b"))
             if b_slot is None or b_slot in claimed:
                 continue
-            targets, features = _targets(tpl, inside, b_slot, rule, m.start(), m.start("b"))
+            targets, features = _targets(tpl, inside, b_slot, rule, m.start(), m.start("b"), m.end())
             if rule.explicit:
                 a_slot = slot_of[m.start("a")]
                 sources = [inside[a_slot]]
                 conf = 0.75
                 reach = slots[a_slot] + 1
             else:
-                subj, conf = _subjects(
-                    tpl, inside, m.start(), ctx, m.end(), rule.after, rule.trained, rule.action
-                )
+                subj, conf = (_replaced(tpl, inside, m.start(), targets), 0.7) if rule.replaces else ([], 0.0)
+                if rule.it:
+                    subj, conf = ([ctx.topic], 0.6) if ctx.topic is not None else ([], 0.0)
+                    if not subj:
+                        continue
+                if not subj:
+                    phrase_end = m.end() if rule.after else slots[targets[-1]] + 1
+                    subj, conf = _subjects(
+                        tpl,
+                        inside,
+                        m.start(),
+                        ctx,
+                        m.end(),
+                        rule.after,
+                        rule.trained,
+                        rule.action,
+                        phrase_end,
+                        rule.local,
+                        rule.clause,
+                        rule.kinds or rule.trained,
+                    )
                 if not subj:
                     continue
                 sources = subj
@@ -1109,27 +1316,79 @@ def typed_relations(
             if _HEDGE.search(text, cstart, tpl.clause_end(m.end())):
                 conf *= 0.6
             platform = rule.platform and _platform(text)
+            mapper = rule.mapper
+            if rule.inherit and cstart > 0 and not text[cstart : m.start()].strip():
+                said = _clause_verb(text, tpl.clause_start(cstart - 1), cstart - 1)
+                if said is False:
+                    continue  # 「X 被許多機構使用，包括 A、B」: the examples are of someone else
+                if said is not None:
+                    mapper = said
             made = False
             for src in sources:
                 for t in targets:
                     tgt = inside[t]
-                    if src.key == tgt.key:
+                    if src.key == tgt.key or (not rule.kinds and _modifier(text, tpl.slots[t], tgt)):
                         continue
-                    typed = (R.USES, False) if t in features else rule.mapper(src.type, tgt.type)
+                    typed = (R.USES, False) if t in features else mapper(src.type, tgt.type)
                     if typed is None:
                         continue
                     rtype, reverse = typed
                     if platform and rtype is R.INTEGRATES and tgt.type is T:
                         rtype = R.RUNS_ON  # 「跨平台：支援 Linux、Windows」
                     out.append((tgt, src, rtype, conf) if reverse else (src, tgt, rtype, conf))
+                    if rule.trusted and trusted is not None:
+                        trusted.add((out[-1][0].key, out[-1][1].key, rtype))
                     made = True
             if made:
                 claimed.add(b_slot)
     return out
 
 
+def _glued(text: str, slot: int) -> bool:
+    """Whether the mention at ``slot`` runs on into a head noun (「量化格式」「Rerank 模型」「NLP 管道」)."""
+    return _HEAD_NOUN.match(text, slot + 1) is not None
+
+
+_HEAD_NOUN = re.compile(
+    r"\s*(?:格式|模型|框架|系統|工具|技術|方法|功能|服務|平台|引擎|函式庫|程式庫|庫|套件|架構|演算法|機制|管道|"
+    r"應用|資料庫|檔案|版本|介面|能力|任務|元件|組件|模組|流程|方案|策略|選項|層|領域|研究|專案|項目|社群|結果|"
+    r"類別|級別|精度|指標|資料|數據|語料|範例)"
+)
+
+
+def _modifier(text: str, slot: int, m: Mention) -> bool:
+    """A concept written as the first part of a longer noun (「量化格式」「Rerank 模型」) modifies it:
+    the object is the noun the text did not name."""
+    return m.type is C and _glued(text, slot)
+
+
+def _clause_verb(text: str, start: int, end: int) -> Mapper | None | bool:
+    """The relation a clause's verb states (as for a lead-in, but prose: 「支援」 a method uses it),
+    None when it has none, False for a passive (its subject is not the one acting)."""
+    if "被" in text[start:end]:
+        return False
+    best: tuple[int, Mapper] | None = None
+    for rx, mapper, _ in _LEAD_CUES:
+        for m in rx.finditer(text, start, end):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), mapper)
+    if best is None:
+        return None
+    return _supports if best[1] is _supports_list else best[1]
+
+
+def _replaced(tpl: _Template, inside: Sequence[Mention], cue: int, targets: Sequence[int]) -> list[Mention]:
+    """What a replacement (「後來改用 Y」) replaces: the last thing of Y's kind named before the cue."""
+    kind = inside[targets[0]].type
+    for j in range(bisect.bisect_left(tpl.slots, cue) - 1, -1, -1):
+        x = inside[j].type
+        if x is kind or {x, kind} <= _SOFTWARE:
+            return [inside[j]]
+    return []
+
+
 def _targets(
-    tpl: _Template, inside: Sequence[Mention], b_slot: int, rule: _Rule, start: int, b_pos: int
+    tpl: _Template, inside: Sequence[Mention], b_slot: int, rule: _Rule, start: int, b_pos: int, end: int
 ) -> tuple[list[int], set[int]]:
     """The mentions a cue's target slot stands for, and which of them are features of a hardware
     target (「支援 Apple Silicon 的 Metal 加速」: Metal is used, Apple Silicon run on)."""
@@ -1140,7 +1399,10 @@ def _targets(
             heads = _list_heads(tpl, colon + 1, len(text))
             if heads:
                 return heads, set()
-    targets = _enumerated(tpl, inside, _object(tpl, inside, b_slot))
+    # An organisation owning the object (「使用 NVIDIA 的 CUDA」) hands it the object role, unless the
+    # cue is about the organisation itself (「是 Hugging Face 的機器學習工程師」).
+    own = b_slot if rule.trusted else _object(tpl, inside, b_slot)
+    targets = _enumerated(tpl, inside, own)
     features: set[int] = set()
     for t in list(targets):
         if inside[t].type is H and t + 1 < len(inside):
@@ -1152,7 +1414,25 @@ def _targets(
         for t in _bracketed(tpl, targets[-1]):  # 「多種 GPU 後端（CUDA、Metal）」
             if t not in targets:
                 targets.append(t)
+        after = tpl.slots[targets[-1]] + 1
+        if _LIST_GOES_ON.match(text, after):  # 「A、清晰指示、B 和 C，以及 D」: items the text did not name
+            for t in _list_heads(tpl, after, _list_end(tpl, after)):
+                if t not in targets:
+                    targets.append(t)
     return targets, features
+
+
+_LIST_GOES_ON = re.compile(r"[^，。；：,;:！？!?\ue000\n]{0,12}?(?:、|，以及|，及|，和)")
+_LIST_MORE = re.compile(r"[，,]\s*(?:以及|及|和|與|還有|甚至|或)")
+
+
+def _list_end(tpl: _Template, pos: int) -> int:
+    """Where a list that runs through ``pos`` ends: its clause, and the clauses that carry it on
+    (「…，以及 D」)."""
+    end = tpl.clause_end(pos)
+    while end < len(tpl.text) and _LIST_MORE.match(tpl.text, end):
+        end = tpl.clause_end(end + 1)
+    return end
 
 
 def _possessive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Mention, RelationType, float]]:
@@ -1197,16 +1477,21 @@ def _appositive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Men
 _KIND_HEADS = ("資料庫", "框架", "函式庫", "引擎", "平台", "套件")
 
 
-_LEAD_COMPARE = re.compile(r"(?:相較於|相較|相比於|相對於|比起|對比於)\s*" + MARK)
+_COMPARE_WORDS = re.compile("相|比|如同|就像")
+_LEAD_COMPARE = re.compile(
+    r"(?:相較於|相較|相比於|相對於|比起|對比於|如同|就像)\s*(" + MARK + r")"
+    r"|(?:與|和|跟|同)\s*(" + MARK + r")\s*(?:相比|相較|比較起來|比起來)\s*(?=[，,])"
+)
 
 
 def _lead_compare(
     tpl: _Template, inside: Sequence[Mention]
 ) -> list[tuple[Mention, Mention, RelationType, float]]:
-    """「相較於 A，B 更…」: A is compared with the first mention of the same kind in the next clause."""
+    """「相較於 A，B 更…」「與 A 相比，B…」: A is compared with the first mention of the same kind in
+    the next clause."""
     out = []
     for m in _LEAD_COMPARE.finditer(tpl.text):
-        a = tpl.slot_of[m.end() - 1]
+        a = tpl.slot_of[m.start(1) if m.start(1) >= 0 else m.start(2)]
         end = tpl.clause_end(m.end())
         if end >= len(tpl.text):
             continue
@@ -1222,10 +1507,8 @@ def _lead_compare(
     return out
 
 
-def _row_kinds(
-    body: str, sent: Sentence, inside: Sequence[Mention]
-) -> list[tuple[Mention, Mention, RelationType, float]]:
-    """A table row whose cells are a name and, later, just a concept (「| phi-4-mini | 小型語言模型 |」)."""
+def _whole_cells(body: str, sent: Sentence, inside: Sequence[Mention]) -> list[Mention]:
+    """The mentions of a table row that fill a cell on their own."""
     whole: list[Mention] = []
     for m in inside:
         left = body.rfind("|", sent.start, m.start)
@@ -1234,6 +1517,57 @@ def _row_kinds(
         hi = sent.end if right < 0 else right
         if not body[lo : m.start].strip(" `*\t") and not body[m.end : hi].strip(" `*\t"):
             whole.append(m)
+    return whole
+
+
+def _table_head(body: str, start: int, end: int) -> bool:
+    """Whether the row at ``[start, end)`` heads a table: no row above it, rows below."""
+    if start > 0:
+        above = body.rfind("\n", 0, start - 1) + 1
+        if _TABLE_ROW.search(body, above, start - 1):
+            return False
+    below = body.find("\n", end + 1)
+    return _TABLE_ROW.search(body, end + 1, len(body) if below < 0 else below) is not None
+
+
+def _header_compare(
+    body: str, sent: Sentence, inside: Sequence[Mention]
+) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """A table's header row whose columns are things of one kind (「| 能力 | A | B |」) compares them."""
+    cols = _whole_cells(body, sent, inside)
+    return [
+        (x, y, R.COMPARED_WITH, 0.5)
+        for x, y in itertools.pairwise(cols)
+        if x.type in _THINGS and (x.type is y.type or {x.type, y.type} <= _SOFTWARE)
+    ]
+
+
+_ITEM_TAIL = re.compile(
+    r"(?:(替代方案|替代品|替代選擇|(?i:alternatives?))|(比較|對比|(?i:comparison)))\s*[。.]?\s*$"
+)
+
+
+def _item_tail(
+    body: str, sent: Sentence, inside: Sequence[Mention], section: Mention
+) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """A list item that calls its name an alternative to, or a comparison with, what the section is
+    about (「- ONNX Runtime：… 跨平台推理引擎替代方案」)."""
+    m = _ITEM_TAIL.search(body, sent.start, sent.end)
+    if m is None:
+        return []
+    heads = _item_heads(body, sent, inside)
+    if not heads or heads[0].key == section.key:
+        return []
+    x = heads[0]
+    rtype = R.ALTERNATIVE_TO if m.group(1) else R.COMPARED_WITH
+    return [(x, section, rtype, 0.5)]
+
+
+def _row_kinds(
+    body: str, sent: Sentence, inside: Sequence[Mention]
+) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """A table row whose cells are a name and, later, just a concept (「| phi-4-mini | 小型語言模型 |」)."""
+    whole = _whole_cells(body, sent, inside)
     out = []
     for i, x in enumerate(whole):
         if x.type in _SOFTWARE | {H, D}:
@@ -1249,7 +1583,7 @@ _ENDS: dict[RelationType, tuple[frozenset[EntityType], frozenset[EntityType]]] =
     R.DEVELOPED_BY: (_THINGS, _AGENTS),
     R.RUNS_ON: (_SOFTWARE, frozenset({H, T})),
     R.TRAINED_ON: (frozenset({M, C}), frozenset({D, H, C})),
-    R.USES: (_THINGS | {G_}, _THINGS),
+    R.USES: (frozenset({M, T, C, D, G_}), _THINGS),
     R.INTEGRATES: (_THINGS, _THINGS | {G_}),
     R.PART_OF: (_THINGS | _AGENTS, _THINGS | {G_}),
     R.IS_A: (_THINGS, frozenset({C, M, T, H})),
@@ -1259,7 +1593,9 @@ _SWAPPABLE = frozenset({R.DEVELOPED_BY, R.RUNS_ON, R.TRAINED_ON, R.IS_A, R.PART_
 
 
 def _fits(a: Mention, b: Mention, rtype: RelationType) -> bool:
-    if rtype in (R.VARIANT_OF, R.COMPARED_WITH, R.ALTERNATIVE_TO):
+    if rtype is R.ALTERNATIVE_TO:
+        return a.type in _THINGS and a.type is b.type
+    if rtype in (R.VARIANT_OF, R.COMPARED_WITH):
         return a.type in _THINGS and (a.type is b.type or {a.type, b.type} <= _SOFTWARE)
     ends = _ENDS.get(rtype)
     if ends is None:
@@ -1279,12 +1615,15 @@ _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _DATA_WORDS = re.compile(r"資料|數據|語料|(?i:data|corpus)")
 
 
-def _orient(a: Mention, b: Mention, rtype: RelationType) -> tuple[Mention, Mention] | None:
-    """(source, target) of a relation as its types allow: kept, swapped or (None) dropped."""
+def _orient(a: Mention, b: Mention, rtype: RelationType) -> tuple[Mention, Mention, RelationType] | None:
+    """(source, target, type) of a relation as its types allow: kept, swapped or (None) dropped.
+    Software that uses hardware (「使用 GPU 加速」) runs on it."""
+    if rtype is R.USES and b.type is H and a.type in _SOFTWARE:
+        rtype = R.RUNS_ON
     if _fits(a, b, rtype):
-        return a, b
+        return a, b, rtype
     if rtype in _SWAPPABLE and _fits(b, a, rtype):
-        return b, a
+        return b, a, rtype
     return None
 
 
@@ -1309,9 +1648,10 @@ _LEAD_CUES: list[tuple[re.Pattern[str], Mapper, bool]] = [  # (cue, mapper, an a
     (re.compile(r"比較|相比|對比|(?i:compar)"), _same_kind(R.COMPARED_WITH), False),
     (re.compile(r"替代|取代|(?i:alternatives?)"), _same_kind(R.ALTERNATIVE_TO), False),
 ]
+_LEAD_CUE = re.compile("|".join(f"({rx.pattern})" for rx, _, _ in _LEAD_CUES))  # group i + 1: cue i
 _LEAD_END = ("：", ":")
 _LEAD_HEADING = re.compile(
-    r"(?:支援|支持|相容)的?(?:模型|硬體|平台|格式|框架)|(?:硬體|系統|平台)(?:需求|支援)|所需|使用的|採用的|依賴|相依|"
+    r"(?:支援|支持|相容)的?(?:模型|硬體|平台|格式|框架)|(?:硬體|系統|平台)(?:需求|支援)|所需|依賴|相依|"
     r"(?i:supported|requirements|dependencies)"
 )
 _ITEM_MARK = re.compile(r"^[\s\-*•・>#]*(?:\d+[.)、]\s*)?[^\w\u3400-\u9fff（(\ue000]*")
@@ -1339,22 +1679,20 @@ def _lead_in(
         return None
     if heading and not _LEAD_HEADING.search(text):
         return None
-    if _asks(text):
+    m = None
+    for m in _LEAD_CUE.finditer(text):  # the cue nearest the colon
+        pass
+    if m is None or m.lastindex is None:
         return None
-    cue = None
-    for rx, mapper, action in _LEAD_CUES:
-        for m in rx.finditer(text):
-            if cue is None or m.start() > cue[0].start():
-                cue = (m, mapper, action)
-    if cue is None:
-        return None
-    m, mapper, action = cue
+    _, mapper, action = _LEAD_CUES[m.lastindex - 1]
     if _NEG.search(text, max(0, m.start() - _NEG_REACH), m.end()):
         return None
     if heading:
         subj, conf = ([ctx.section], 0.5) if ctx.section is not None else (None, 0.0)
-    else:
-        subj, conf = _subjects(tpl, inside, m.start(), ctx, m.end(), action=action)
+    elif action and _PEOPLE.search(text):
+        return None  # 「我們會使用：」: what people use, not what the subject does
+    else:  # a lead-in is a noun phrase (「所需工具：」), never an instruction: no ``action`` here
+        subj, conf = _subjects(tpl, inside, m.start(), ctx, m.end())
     if not subj:
         return None
     return _Lead(tuple(subj), mapper, body[sent.start : sent.end], min(conf, 0.6) - 0.05)
@@ -1398,6 +1736,28 @@ def _ends_list(text: str, kind: str) -> bool:
     if not _HAN.search(text) and _CODE_LINE.search(text):
         return True
     return kind != "row" and len(text) > 90 and _LABEL_END.search(text, 0, 42) is None
+
+
+def _short_next(body: str, end: int) -> bool:
+    """Whether the line after the one ending at ``end`` is a short line too (a list goes on)."""
+    nxt = body.find("\n", end + 1)
+    return 0 < (len(body) if nxt < 0 else nxt) - (end + 1) <= _ITEM_LINE
+
+
+_VERB_CONCEPTS = frozenset({"訓練", "微調", "預訓練", "推論", "推理", "部署", "量化", "蒸餾", "評估"})
+_VERB_BEFORE = re.compile(r"(?:上|中|裡|內|來|進行|再|先|並|後|要|可以|能|會|以)\s*$")
+
+
+def _named_only(body: str, inside: list[Mention]) -> list[Mention]:
+    """``inside`` without methods written as verbs (「在 X 上微調」「再進行量化」): the cue rules read
+    those as the words they are."""
+    if not any(m.surface in _VERB_CONCEPTS for m in inside):
+        return inside
+    return [
+        m
+        for m in inside
+        if m.surface not in _VERB_CONCEPTS or not _VERB_BEFORE.search(body, max(0, m.start - 4), m.start)
+    ]
 
 
 def _heading_starts(body: str, chunks: Sequence[Chunk]) -> set[int]:
@@ -1450,16 +1810,29 @@ def sentence_relations(
     out: list[RelationCandidate] = []
     i = 0
     topic: Mention | None = None  # subject of the latest sentence of this section
-    section: Mention | None = None  # what the latest heading naming something is about
+    document: Mention | None = None  # what the document is about: the name its first heading leads with
+    section: Mention | None = None  # what this section is about: its heading's name, else the document's
     lead: _Lead | None = None  # the lead-in whose items are being read
     items_left = 0
+    item_line = False  # the current line is short and whole: a list item, a label
+    in_list = False  # … and one of several such lines in a row, or read after a lead-in
     for si, sent in enumerate(sentences):
         s_start, s_end, kind = sent.start, sent.end, sent.kind
         line_start = s_start == 0 or body[s_start - 1] == "\n"
+        ends_line = s_end >= len(body) or body[s_end] == "\n"
         heading = s_start in headings
         if heading:
             topic = None
             lead = None
+            section = document
+        if line_start:
+            was_item = item_line
+            if was_item:
+                topic = None  # sibling list items do not share a subject
+            item_line = ends_line and s_end - s_start <= _ITEM_LINE and not heading
+            in_list = item_line and (
+                was_item or lead is not None or kind == "item" or _short_next(body, s_end)
+            )
         while i < n_ms and ms[i].start < s_start:
             i += 1
         k = i
@@ -1475,35 +1848,44 @@ def sentence_relations(
             items_left -= 1
             if items_left < 0 or _ends_list(text, kind):
                 lead = None
-        ends_line = s_end >= len(body) or body[s_end] == "\n"
-        maybe_lead = ends_line and (heading or text.endswith(_LEAD_END))
+        colon_line = ends_line and not heading and text.endswith(_LEAD_END)
+        maybe_lead = heading or colon_line
         if not inside and not maybe_lead:
             continue
         ids = rule_ids.get(si)
-        ctx = _Context(topic, section)
+        ctx = _Context(topic, section, in_list and not colon_line)
+        tin = _named_only(body, inside)  # the mentions a template holds: not methods used as verbs
         tpl = (
-            _Template(body, sent, inside)
-            if inside and (ids or maybe_lead or heading or len(inside) > 1)
+            _Template(body, sent, tin)
+            if inside and (ids or maybe_lead or heading or (len(inside) > 1 and _COMPARE_WORDS.search(text)))
             else None
         )
         if tpl is None and maybe_lead:
-            tpl = _Template(body, sent, inside)
+            tpl = _Template(body, sent, tin)
         chunk_id = sentence_chunks[si]
         typed_pairs: set[frozenset[str]] = set()
         found: list[tuple[Mention, Mention, RelationType, float]] = []
-        asks = tpl is not None and _asks(text)
-        if kind != "row" and tpl is not None and not asks:
-            if ids and inside:
-                found += typed_relations(tpl, inside, ids, ctx)
+        trusted: set[tuple[str, str, RelationType]] = set()
+        han = _HAN.search(text) is not None
+        code = not han and _CODE_LINE.search(text) is not None
+        if kind != "row" and inside and not code:
+            if ids and tpl is not None:
+                found += typed_relations(tpl, tin, ids, ctx, trusted)
             if len(inside) > 1:
                 found += _possessive(body, inside)
                 found += _appositive(body, inside)
-                if "相" in text or "比" in text:
-                    found += _lead_compare(tpl, inside)
+                if tpl is not None and _COMPARE_WORDS.search(text):
+                    found += _lead_compare(tpl, tin)
+            if found and _asks(text):
+                found = []  # a yes/no question states nothing
         elif kind == "row" and len(inside) > 1:
             found += _row_kinds(body, sent, inside)
+            if line_start and _table_head(body, s_start, s_end):
+                found += _header_compare(body, sent, inside)
+        if item_line and section is not None and inside and not heading:
+            found += _item_tail(body, sent, inside, section)
         evidence = {}
-        if lead is not None and line_start and not heading and inside:
+        if lead is not None and line_start and not heading and not colon_line and inside:
             own = {frozenset((a.key, b.key)) for a, b, _, _ in found}
             for head in _item_heads(body, sent, inside):
                 for src in lead.subjects:
@@ -1517,10 +1899,10 @@ def sentence_relations(
                         evidence[(a.key, b.key, typed[0])] = f"{lead.text} {text}"
         seen: set[tuple[str, str, RelationType]] = set()
         for a, b, rtype, conf in found:
-            ends = _orient(a, b, rtype)
+            ends = (a, b, rtype) if (a.key, b.key, rtype) in trusted else _orient(a, b, rtype)
             if ends is None:
                 continue
-            a, b = ends
+            a, b, rtype = ends
             if a.key == b.key or (a.key, b.key, rtype) in seen:
                 continue
             seen.add((a.key, b.key, rtype))
@@ -1530,18 +1912,28 @@ def sentence_relations(
                 RelationCandidate(doc_id, chunk_id, a.key, b.key, rtype, sentence, "pattern", round(conf, 3))
             )
         if tpl is not None and heading:
-            new = _section_topic(tpl, inside, ids)
+            new = _section_topic(tpl, tin, ids)
             if new is not None:
                 section = new
-        elif inside and kind != "row":
+                document = document or new
+        elif inside and kind != "row" and not code:
             first = inside[0]
             lead_text = body[s_start : first.start]
-            if _topic_ok(first) and not _CLAUSE_END.search(lead_text) and not _NOT_SUBJECT.search(lead_text):
+            if (
+                _topic_ok(first)
+                and not _CLAUSE_END.search(lead_text)
+                and not _NOT_SUBJECT.search(lead_text)
+                and "（" not in lead_text
+                and "(" not in lead_text
+                and len(_HAN.findall(lead_text)) <= 6
+            ):
                 topic = first
-        if maybe_lead and tpl is not None and not asks:
-            new_lead = _lead_in(body, sent, tpl, inside, _Context(topic, section), heading)
+        if maybe_lead and tpl is not None and (han or heading) and not _asks(text):
+            new_lead = _lead_in(body, sent, tpl, tin, _Context(topic, section), heading)
             if new_lead is not None:
                 lead, items_left = new_lead, _MAX_ITEMS
+            elif colon_line and len(_HAN.findall(text)) > 6:
+                lead = None  # a new lead-in that says nothing this module reads (「安裝步驟：」)
         if len(inside) > 1:
             out.extend(_cooccurrence(doc_id, chunk_id, text, sent, inside, typed_pairs))
     return out

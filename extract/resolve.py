@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extract.classify import TypeClassifier, TypeGuess
 from extract.lexicon import LexEntry, Lexicon
 from extract.normalize import match_key, to_traditional
 from extract.patterns import variant_family
@@ -117,11 +118,70 @@ def _display_name(stats: Sequence[SurfaceStat]) -> str:
     return max(counts, key=score)
 
 
-def _entity_type(stats: Sequence[SurfaceStat]) -> EntityType:
+def _entity_type(stats: Sequence[SurfaceStat], guess: TypeGuess | None = None) -> EntityType:
     votes: dict[EntityType, float] = defaultdict(float)
     for s in stats:
         votes[s.type] += s.count * max(s.confidence, 0.05) * _TYPE_TRUST.get(s.extractor, 1.0)
+    if guess is not None and guess.probability >= GUESS_MIN:
+        return guess.type
     return max(sorted(votes), key=lambda t: votes[t])
+
+
+# How sure the name classifier must be to overrule the shape a pattern guessed from.
+GUESS_MIN = 0.7
+# Latin names only (a Chinese term is typed by its head noun), and not code identifiers such as
+# ``BertTokenizer``/``AIContent``: their shape says "class name", whatever words they are made of.
+_LATIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+\-]*$")
+_IDENTIFIER = re.compile(
+    r"^[A-Z]*[a-z0-9]+(?:[A-Z][a-z0-9]+)+$|^[A-Z]{2,}[a-z0-9]+[A-Z]|^[A-Z]{2,}[a-z]{3,}$|^[A-Z][a-z]+[A-Z]{2,}$"
+)
+
+
+def _guess_types(
+    groups: dict[str, list[SurfaceStat]],
+    entries: dict[str, LexEntry],
+    names: dict[str, str],
+    lexicon: Lexicon,
+) -> dict[str, TypeGuess]:
+    """Classifier types for unknown Latin-script names that only patterns typed (see extract.classify).
+
+    Trained on every lexicon name (weight 1) and on the corpus's own lexicon-typed entities
+    (weighted by their mentions), so the corpus's habits count most. People are left alone:
+    they are found by cues, and a cue is better evidence than the shape of a name.
+    """
+    todo = [
+        g
+        for g in groups
+        if g not in entries
+        and _LATIN_NAME.match(names[g])
+        and not _IDENTIFIER.match(names[g])
+        and all(
+            s.extractor in ("pattern", "variant", "ckip") and s.type is not EntityType.PERSON
+            for s in groups[g]
+        )
+    ]
+    if not todo:
+        return {}
+    train_names: list[str] = []
+    train_types: list[EntityType] = []
+    weights: list[float] = []
+    for e in lexicon.entries:
+        if not e.ignore:
+            for s in e.surfaces():
+                train_names.append(s)
+                train_types.append(e.type)
+                weights.append(1.0)
+    for gkey, entry in entries.items():
+        uses = sum(s.count for s in groups[gkey])
+        for surface in {s.surface for s in groups[gkey]}:
+            train_names.append(surface)
+            train_types.append(entry.type)
+            weights.append(1.0 + min(uses, 50) / 5)
+    classifier = TypeClassifier()
+    if not classifier.fit(train_names, train_types, weights):
+        return {}
+    guesses = classifier.predict([names[g] for g in todo])
+    return {g: guess for g, guess in zip(todo, guesses, strict=True) if guess is not None}
 
 
 def resolve(stats: Sequence[SurfaceStat], lexicon: Lexicon) -> Resolution:
@@ -148,11 +208,12 @@ def resolve(stats: Sequence[SurfaceStat], lexicon: Lexicon) -> Resolution:
     entities: list[Entity] = []
     ids = {g: stable_id("e", g) for g in groups}
     names = _unique_names(groups, entries)
+    guesses = _guess_types(groups, entries, names, lexicon)
     for gkey in sorted(groups):
         gstats = groups[gkey]
         entry = entries.get(gkey)
         name = names[gkey]
-        etype = entry.type if entry is not None else _entity_type(gstats)
+        etype = entry.type if entry is not None else _entity_type(gstats, guesses.get(gkey))
         surfaces = sorted({s.surface for s in gstats if s.extractor != "variant"} - {name})
         merges = []
         for surface in surfaces:

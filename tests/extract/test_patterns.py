@@ -6,11 +6,11 @@ from extract.patterns import (
     find_chinese_terms,
     find_latin_names,
     find_latin_phrases,
-    find_persons,
     find_plain_latin_words,
     masked_spans,
     variant_family,
 )
+from extract.persons import find_persons
 from extract.records import EntityType
 
 

@@ -126,3 +126,59 @@ def test_match_doc_path_by_suffix() -> None:
     assert match_doc_path("blog/a.md", paths) == "examples/corpus/blog/a.md"
     assert match_doc_path("community/w.html", paths) == "x/community/w.html"
     assert match_doc_path("a.md", ["la.md"]) is None
+
+
+def test_borderline_gold_counts_for_precision_not_recall(workspace: Store, tmp_path: Path) -> None:
+    gold = _gold(tmp_path)
+    (gold / "entities.yaml").write_text(
+        "documents:\n  - path: a.md\n    split: tune\n    entities:\n"
+        "      - {name: Ollama, type: TOOL}\n"
+        "      - {name: Foo, type: TOOL, core: false}\n"  # found: a true positive, not a recall item
+        "      - {name: Bar, type: TOOL, core: false}\n",  # not found: no recall penalty
+        encoding="utf-8",
+    )
+    r = run_eval(workspace, gold, "all")
+    assert r.entities.n_gold == 1 and r.entities.tp_gold == 1
+    assert r.borderline_missed == 1
+    assert "Foo" not in [f["name"] for f in r.false_positives]
+
+
+def test_real_corpus_eval_ingests_and_scores_each_split(tmp_path: Path) -> None:
+    from graph.evaluate import format_scores, real_gold_dirs, score_corpus
+    from graph.ingest import ingest_paths
+    from graph.settings import Settings
+
+    corpus = tmp_path / "corpora" / "mini"
+    corpus.mkdir(parents=True)
+    (corpus / "a.md").write_text(
+        "# 筆記\n\n講者：林怡君。Ollama 使用 llama.cpp 作為推論引擎。\n", encoding="utf-8"
+    )
+    (corpus / "b.md").write_text("# 另一篇\n\nDify 整合了 Ollama。\n", encoding="utf-8")
+    gold = tmp_path / "gold" / "mini"
+    gold.mkdir(parents=True)
+    (gold / "entities.yaml").write_text(
+        "documents:\n"
+        "  - path: a.md\n    split: tune\n    entities:\n"
+        "      - {name: Ollama, type: TOOL}\n      - {name: llama.cpp, type: TOOL}\n"
+        "      - {name: 林怡君, type: PERSON}\n      - {name: Milvus, type: TOOL}\n"
+        "  - path: b.md\n    split: heldout\n    entities:\n"
+        "      - {name: Dify, type: TOOL}\n      - {name: Ollama, type: TOOL}\n",
+        encoding="utf-8",
+    )
+    (gold / "relations.yaml").write_text(
+        "relations:\n  - {doc: a.md, split: tune, source: Ollama, target: llama.cpp, type: USES}\n",
+        encoding="utf-8",
+    )
+    [(name, gold_dir, corpus_dir)] = real_gold_dirs(tmp_path / "gold", tmp_path / "corpora")
+    settings = Settings(workspace=tmp_path / "ws")
+    ingest_paths([corpus_dir], settings)
+    with open_store(settings.workspace, readonly=True) as store:
+        tune, heldout = score_corpus(store, name, gold_dir, ("tune", "heldout"))
+    assert tune.row()["core_recall"] == pytest.approx(0.75)  # Milvus is not in the text
+    assert tune.row()["person_recall"] == pytest.approx(1.0)
+    assert tune.row()["relations_recall"] == pytest.approx(1.0)
+    assert heldout.row()["core_recall"] == pytest.approx(1.0) and heldout.row()["person_recall"] is None
+    table = format_scores([tune, heldout])
+    assert "mini" in table and "heldout" in table
+    with pytest.raises(GoldError, match="does not exist"):
+        real_gold_dirs(tmp_path / "gold", tmp_path / "elsewhere")
