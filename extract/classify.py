@@ -45,17 +45,19 @@ class TypeClassifier:
         if len({t for _, t, _ in rows}) < 2:
             return False
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import SGDClassifier
         from sklearn.pipeline import make_pipeline
 
+        # Stochastic gradient descent on the logistic loss: the same model as a logistic regression,
+        # fitted in a fraction of the time (a few thousand names, tens of thousands of n-grams).
         model = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=True, sublinear_tf=True),
-            LogisticRegression(max_iter=300, C=4.0),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True, sublinear_tf=True),
+            SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=15, tol=None, random_state=0),
         )
         model.fit(
             [n for n, _, _ in rows],
             [t.value for _, t, _ in rows],
-            logisticregression__sample_weight=np.array([w for _, _, w in rows], dtype=float),
+            sgdclassifier__sample_weight=np.array([w for _, _, w in rows], dtype=float),
         )
         self._model = model
         self._classes = [EntityType(c) for c in model.classes_]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
-from extract import commonwords
+from extract import commonwords, persons
 from extract.commonwords import is_common_en
 from extract.junk import junk_reason
 from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
@@ -86,6 +86,8 @@ _NEEDS_SUPPORT = {"zh-term", "latin-word", "latin-phrase", "ckip-weak"}
 # A multi-word name outweighs the same span read as a known word plus a pattern word
 # (``Amazon SageMaker``: 16 × 1.15 > 6 × 1.3 + 9 × 1.0).
 _PHRASE_BONUS = 1.15
+# A person's name outweighs the same words read as a product name (ties go to the earlier span).
+_PERSON_BONUS = 1.2
 _VERSIONED_PATTERNS = {"name-version", "latin-phrase-known", "versioned", "camelcase"}
 # A release number (``12.1``, ``v2.0.3``) or digits glued to the name (``pgAdmin4``); a separate
 # integer is a product generation (``Windows 11``), which stays a thing of its own.
@@ -135,6 +137,7 @@ class Extractor:
         self._ckip = None
         self._han_suffixes: frozenset[str] | None = None
         commonwords.warm()
+        persons.configure(self.lexicon)  # known names and word lists, loaded before workers fork
         self._family_cache: dict[tuple[str, str], tuple[str, str]] = {}
         self._pattern_cache: dict[
             tuple[str, EntityType, str, float],
@@ -260,7 +263,9 @@ class Extractor:
             surface = body[start:end]
             if junk_reason(surface) or (ignored and _covered(ignored, start, end)):
                 continue
-            if p.pattern in ("zh-term", "zh-org", "person-cue") and in_spans(lex_spans, start, end):
+            if (p.pattern in ("zh-term", "zh-org") or p.pattern.startswith("person-")) and in_spans(
+                lex_spans, start, end
+            ):
                 continue  # Chinese phrases never override a known name
             if p.pattern in ("zh-term", "zh-org") and match_key(surface) in self._lexicon_han_suffixes():
                 continue  # the tail of a known term (增強生成 of 檢索增強生成), not a term
@@ -272,6 +277,8 @@ class Extractor:
                 continue
             if p.pattern.startswith("latin-phrase") and not canonical:
                 priority *= _PHRASE_BONUS  # one name beats its words read as separate names
+            elif p.pattern.startswith("person-") and not canonical:
+                priority *= _PERSON_BONUS
             cands.append(
                 _Cand(start, end, etype, "pattern", conf, key, canonical, family, priority, fixed, extra)
             )
@@ -347,7 +354,11 @@ class Extractor:
                         etype = fam.type
                 elif _HAS_DIGIT.search(fam_text) and _TWO_LETTERS.search(fam_text):
                     family_key = match_key(fam_text)
-            fixed = pattern in ("ollama-tag", "hf-id", "person-cue") or bool(family_key and etype)
+            fixed = (
+                pattern in ("ollama-tag", "hf-id")
+                or pattern.startswith("person")
+                or bool(family_key and etype)
+            )
             extra = {"pattern": pattern}
             if family_key and fam_text and self.lexicon.get(family_key) is None:
                 extra["family_text"] = fam_text  # names the family's node where it is never written

@@ -298,7 +298,16 @@ _SLASH_RUN = re.compile(
     r"[^\s/，。、：；（）()「」\[\]<>|*`'\"]+(?:/[^\s/，。、：；（）()「」\[\]<>|*`'\"]+)+"
 )
 
+_SLASH_STOP = frozenset(" \t\n\r\f\v，。、：；（）()「」[]<>|*`'\"")
 KnownType = Callable[[str], "EntityType | None"]
+
+
+def _run_start(text: str, slash: int) -> int:
+    """Where the slash run around ``slash`` starts: after the last stop character before it."""
+    i = slash
+    while i > 0 and slash - i < 256 and text[i - 1] not in _SLASH_STOP:
+        i -= 1
+    return i
 
 
 def list_slashes(text: str, known_type: KnownType) -> list[int]:
@@ -309,9 +318,18 @@ def list_slashes(text: str, known_type: KnownType) -> list[int]:
     between names separates alternatives, and each side is a name of its own.
     """
     out: list[int] = []
-    if "/" not in text:
-        return out
-    for m in _SLASH_RUN.finditer(text):
+    done = -1
+    slash = text.find("/")
+    while slash >= 0:  # the regex runs only around slashes (most of a text has none)
+        if slash < done:
+            slash = text.find("/", done)
+            continue
+        m = _SLASH_RUN.search(text, _run_start(text, slash), slash + 256)
+        if m is None or m.start() > slash or m.end() <= slash:  # this slash is in no run
+            slash = text.find("/", slash + 1)
+            continue
+        done = m.end()
+        slash = text.find("/", max(done, slash + 1))  # always onwards: a run may end before this slash
         run = m.group()
         parts = run.split("/")
         if len(parts) == 2 and _HF_ID.match(run):

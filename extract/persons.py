@@ -846,6 +846,13 @@ def find_persons(text: str) -> list[PatternHit]:
     return _occurrences(text, found)
 
 
+def _ends_inside_a_word(text: str, end: int) -> bool:
+    """Whether a Han name ending at ``end`` runs on into more Han text that is no particle, title or verb."""
+    if end >= len(text) or not _HAN_CHAR.match(text[end]) or text[end] in _AFTER_NAME:
+        return False
+    return not (_TITLE_OR_VERB.match(text, end) or _NEXT_VERB.match(text, end))
+
+
 def _occurrences(text: str, found: dict[str, tuple[str, float, str]]) -> list[PatternHit]:
     """Every occurrence of each found name, and of the family name alone of Latin full names."""
     known = _known()
@@ -882,6 +889,8 @@ def _occurrences(text: str, found: dict[str, tuple[str, float, str]]) -> list[Pa
             )
         ):
             continue  # inside a longer Latin word or name
+        if len(surface) == 2 and _HAN_CHAR.match(surface) and _ends_inside_a_word(text, e):
+            continue  # 陳明 inside 陳明德: a two-character name must end where a word can
         pattern, conf, key = surfaces[surface]
         hits.append(PatternHit(s, e, EntityType.PERSON, pattern, conf, "" if key == surface else key))
     return hits

@@ -2,7 +2,12 @@
 
 Typed relations come from cue words between (or around) two mentions of the
 same sentence — Chinese prose states relations with a small set of verbs and
-frames (…是一種…、由…開發、在…上訓練、整合、相較於…). Everything else that
+frames (…是一種…、由…開發、在…上訓練、整合、相較於…, and English ones inside
+Chinese text: built on, runs on, developed by …) — and from the structure of
+the document: a lead-in ending in a colon or a heading that names a list
+relates its subject to each following item, and a section's heading names the
+subject of items that do not name one. Negated cues state nothing, hedged ones
+less; the mention types decide each relation's direction. Everything else that
 shares a sentence gets a weighted RELATED_TO, down-weighted in list items and
 table rows where co-occurrence says little.
 """
@@ -391,8 +396,17 @@ def _key_forms(key: str) -> tuple[str, ...]:
     return (key,)
 
 
-_DEV_VERBS = "開發|推出|釋出|發布|發佈|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品|創建|創立|訓練"
+_DEV_VERBS = (
+    "開發|推出|釋出|發布|發佈|發表|打造|研發|提出|維護|建立|推動|支持|主導|開源|設計|製作|贊助|出品|"
+    "創建|創立|訓練"
+)
 _PAREN = r"(?:\s*(?:（[^）\n]{0,40}）|\([^)\n]{0,40}\)))?"
+# What may stand between a verb and its object: a quantity or a quality (「使用大規模的 X」「採用專門的 X」),
+# not the first half of a longer name (「使用邊緣人工智慧」 is not 「使用人工智慧」).
+_MODIFIERS = (
+    r"(?:多種|各種|大規模|大量|許多|不同|先進|專門|相同|多個|一些|特定|高效|開源|最新)的?\s*"
+    r"|(?:(?![這那此該])[^，。；：,;:！？!?「」\ue000\n]){1,6}?的\s*"
+)
 _DEV_ACTIVE = "開發|推出|釋出|發布|發佈|發表|打造|研發|開源|創建|訓練出"  # 「Microsoft 開發了 X」
 _RUN_VERBS = "跑|執行|運行|部署|推論|服務|測試|調校|運作|示範執行|跑得動|託管|serve"
 _NO_LEAD = r"(?<![還就不只都像才則或要可但那這便因])"  # 「還是」「就是」「不只是」 are not a copula
@@ -491,7 +505,7 @@ _RULES: list[_Rule] = [
     _rule(
         "dev-label",
         r"(?P<a>@)F{0,4}?\s*[：:]\s*(?P<b>@)\s*(?:推出|開發|發布|打造)?的",
-        "： :",
+        "：",
         _fixed(R.DEVELOPED_BY, _THINGS, frozenset({G_})),
     ),
     # target only: the source is the subject
@@ -555,7 +569,8 @@ _RULES: list[_Rule] = [
         "run-in",
         r"(?:跑在|執行在|運行在|運行於|執行於|部署在|部署到|部署於|部署至|跑於|架在|裝在|放在|運作在|運作於|託管在|託管於"
         r"|運行的是|執行的是|跑的是)F{0,8}?(?P<b>@)",
-        "跑在 執行在 運行在 運行於 執行於 部署在 部署到 部署於 部署至 跑於 架在 裝在 放在 運作在 運作於 託管在 託管於 的是",
+        "跑在 執行在 運行在 運行於 執行於 部署在 部署到 部署於 部署至 跑於 架在 裝在 放在 運作在 運作於 "
+        "託管在 託管於 的是",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
         lists=True,
@@ -589,8 +604,8 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "part-is",
-        _NO_LEAD
-        + r"(?:是|為)\s*(?P<b>@)F{0,8}?的?\s*(?:一部分|一部份|元件|組件|模組|子專案|子項目|成員|一員|核心組件)",
+        _NO_LEAD + r"(?:是|為)\s*(?P<b>@)F{0,8}?的?\s*"
+        r"(?:一部分|一部份|元件|組件|模組|子專案|子項目|成員|一員|核心組件)",
         "是 為",
         _fixed(R.PART_OF, _THINGS | {G_}, _THINGS | {G_}),
     ),
@@ -795,6 +810,12 @@ _RULES: list[_Rule] = [
         _fixed(R.USES, _SOFTWARE, frozenset({C}), True),
     ),
     _rule(
+        "written-in",
+        r"(?:用|以|使用|採用)\s*(?P<b>@)ENUM\s*(?:語言)?\s*(?:撰寫|寫成|編寫|寫的|實作|實現|開發而成|打造)",
+        "撰寫 寫成 編寫 寫的 實作 實現 開發而成 打造",
+        _fixed(R.USES, _SOFTWARE, frozenset({T, C})),
+    ),
+    _rule(
         "use-it",
         r"(?:使用|採用|支援|支持|用到)了?(?:它|其|此|這種方法|這個方法|這項技術)\s*[，,]?\s*(?:包括|例如|如|像是|比如)\s*(?P<b>@)",
         "使用 採用 支援 支持 用到",
@@ -803,7 +824,8 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "use",
-        r"(?:(?<!即)使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?(?:(?![這那此該])F){0,4}?(?P<b>@)",
+        r"(?:(?<!即)使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?"
+        r"(?:" + _MODIFIERS + r")?(?P<b>@)",
         "使用 採用 利用 用了 透過 通過 藉由 經由 呼叫 依賴 借助 選用 底層用 運用 仰賴 用到",
         _fixed(R.USES, _THINGS | {G_}, _THINGS),
         action=True,
@@ -818,8 +840,8 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "en-run",
-        _E
-        + r"(?i:runs?\s+on|running\s+on|deployed\s+(?:on|to)|hosted\s+on|runs?\s+in)\s+(?:the\s+|a\s+)?(?P<b>@)",
+        _E + r"(?i:runs?\s+on|running\s+on|deployed\s+(?:on|to)|hosted\s+on|runs?\s+in)"
+        r"\s+(?:the\s+|a\s+)?(?P<b>@)",
         "run_on runs_on running_on deployed_on deployed_to hosted_on run_in runs_in",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
@@ -1056,6 +1078,9 @@ def _head(tpl: _Template, inside: Sequence[Mention], k: int, stop: int) -> int:
     return k
 
 
+_OWNED_NOUN = re.compile("的[^\ue000是為屬算]*[\u3400-\u9fff][^\ue000]*(?:是|為|屬於|算是)")
+
+
 def _clause_subject(
     tpl: _Template, inside: Sequence[Mention], cue: int, people_ok: bool = False
 ) -> tuple[list[Mention] | None, bool]:
@@ -1075,6 +1100,8 @@ def _clause_subject(
     k = _head(tpl, inside, k, cue)
     if _PRONOUN.search(tpl.text, slots[k] + 1, cue):  # 「Meta 表示它使用了…」
         return None, True
+    if people_ok and _OWNED_NOUN.search(tpl.text, slots[k] + 1, cue):
+        return None, False  # 「X 最大的挑戰是 Y」: the unnamed 挑戰 is Y, not X
     return [inside[j] for j in _enumerated(tpl, inside, k) if slots[j] < cue], False
 
 
@@ -1158,12 +1185,14 @@ def _subjects(
 ) -> tuple[list[Mention] | None, float]:
     """The subject(s) of a cue at template position ``cue`` and the confidence that gives
     (see the notes above the rules). ``relative``: where the cue's phrase ends, to see whether it
-    modifies a noun (「在 X 上跑過的模型」「串接 X 的程式」): then that noun, not the topic, is its subject."""
+    modifies a noun (「在 X 上跑過的模型」「串接 X 的程式」): then that noun, not the topic, is its
+    subject."""
     found, pronoun = _clause_subject(tpl, inside, cue, people_ok)
     if found:
         return found, 0.7
-    if clause:
-        return None, 0.0
+    text = tpl.text
+    if clause or text.count("「", 0, cue) > text.count("」", 0, cue):
+        return None, 0.0  # a quotation (「哪些模型以 X 為基礎」) asserts nothing about the text around it
     if after and not pronoun:  # 「在 RTX 4090 上微調 Breeze-7B」
         j = bisect.bisect_left(tpl.slots, cue_end)
         cend = tpl.clause_end(cue_end)
@@ -1280,13 +1309,16 @@ def typed_relations(
                 conf = 0.75
                 reach = slots[a_slot] + 1
             else:
-                subj, conf = (_replaced(tpl, inside, m.start(), targets), 0.7) if rule.replaces else ([], 0.0)
+                subj: list[Mention] | None = []
+                conf = 0.0
+                if rule.replaces:
+                    subj, conf = _replaced(tpl, inside, m.start(), targets), 0.7
                 if rule.it:
                     subj, conf = ([ctx.topic], 0.6) if ctx.topic is not None else ([], 0.0)
                     if not subj:
                         continue
                 if not subj:
-                    phrase_end = m.end() if rule.after else slots[targets[-1]] + 1
+                    phrase_end = max(m.end(), slots[targets[-1]] + 1)
                     subj, conf = _subjects(
                         tpl,
                         inside,
@@ -1321,13 +1353,15 @@ def typed_relations(
                 said = _clause_verb(text, tpl.clause_start(cstart - 1), cstart - 1)
                 if said is False:
                     continue  # 「X 被許多機構使用，包括 A、B」: the examples are of someone else
-                if said is not None:
+                if said is not None and said is not True:
                     mapper = said
             made = False
             for src in sources:
                 for t in targets:
                     tgt = inside[t]
                     if src.key == tgt.key or (not rule.kinds and _modifier(text, tpl.slots[t], tgt)):
+                        continue
+                    if tgt.surface[:1] in _NOT_A_NAME_START:  # 「使用者…」 read as 使用 + a name
                         continue
                     typed = (R.USES, False) if t in features else mapper(src.type, tgt.type)
                     if typed is None:
@@ -1344,6 +1378,9 @@ def typed_relations(
     return out
 
 
+_NOT_A_NAME_START = frozenset("者的了著過之其")
+
+
 def _glued(text: str, slot: int) -> bool:
     """Whether the mention at ``slot`` runs on into a head noun (「量化格式」「Rerank 模型」「NLP 管道」)."""
     return _HEAD_NOUN.match(text, slot + 1) is not None
@@ -1352,7 +1389,7 @@ def _glued(text: str, slot: int) -> bool:
 _HEAD_NOUN = re.compile(
     r"\s*(?:格式|模型|框架|系統|工具|技術|方法|功能|服務|平台|引擎|函式庫|程式庫|庫|套件|架構|演算法|機制|管道|"
     r"應用|資料庫|檔案|版本|介面|能力|任務|元件|組件|模組|流程|方案|策略|選項|層|領域|研究|專案|項目|社群|結果|"
-    r"類別|級別|精度|指標|資料|數據|語料|範例)"
+    r"類別|級別|等級|精度|指標|資料|數據|語料|範例)"
 )
 
 
@@ -1362,7 +1399,7 @@ def _modifier(text: str, slot: int, m: Mention) -> bool:
     return m.type is C and _glued(text, slot)
 
 
-def _clause_verb(text: str, start: int, end: int) -> Mapper | None | bool:
+def _clause_verb(text: str, start: int, end: int) -> Mapper | bool | None:
     """The relation a clause's verb states (as for a lead-in, but prose: 「支援」 a method uses it),
     None when it has none, False for a passive (its subject is not the one acting)."""
     if "被" in text[start:end]:
@@ -1401,8 +1438,8 @@ def _targets(
                 return heads, set()
     # An organisation owning the object (「使用 NVIDIA 的 CUDA」) hands it the object role, unless the
     # cue is about the organisation itself (「是 Hugging Face 的機器學習工程師」).
-    own = b_slot if rule.trusted else _object(tpl, inside, b_slot)
-    targets = _enumerated(tpl, inside, own)
+    obj = b_slot if rule.trusted else _object(tpl, inside, b_slot)
+    targets = _enumerated(tpl, inside, obj)
     features: set[int] = set()
     for t in list(targets):
         if inside[t].type is H and t + 1 < len(inside):
@@ -1447,9 +1484,9 @@ def _possessive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Men
             if nxt[:1] and _HAN.match(nxt[:1]) and nxt[:1] not in _LINK_CHARS:  # 「CKIP Lab 的 GitHub 頁面」
                 continue
             out.append((y, x, R.DEVELOPED_BY, 0.6))
-        elif x.type is G_ and y.type is G_:
-            out.append((y, x, R.PART_OF, 0.6))
-        elif x.type in _SOFTWARE and y.type in (T, C) and nxt.startswith(_MEMBER_HEADS):
+        elif (x.type is G_ and y.type is G_) or (
+            x.type in _SOFTWARE and y.type in (T, C) and nxt.startswith(_MEMBER_HEADS)
+        ):
             out.append((y, x, R.PART_OF, 0.6))
     return out
 
@@ -1606,9 +1643,7 @@ def _fits(a: Mention, b: Mention, rtype: RelationType) -> bool:
         return b.type is C or (b.type is a.type and not _LATIN_OR_DIGIT.search(b.surface))
     if rtype is R.TRAINED_ON and b.type is C:
         return bool(_DATA_WORDS.search(b.surface))
-    if rtype is R.PART_OF and a.type is G_ and b.type is not G_:
-        return False
-    return True
+    return not (rtype is R.PART_OF and a.type is G_ and b.type is not G_)
 
 
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -1680,7 +1715,7 @@ def _lead_in(
     if heading and not _LEAD_HEADING.search(text):
         return None
     m = None
-    for m in _LEAD_CUE.finditer(text):  # the cue nearest the colon
+    for m in _LEAD_CUE.finditer(text):  # noqa: B007 — keeps the last match: the cue nearest the colon
         pass
     if m is None or m.lastindex is None:
         return None
@@ -1746,6 +1781,7 @@ def _short_next(body: str, end: int) -> bool:
 
 _VERB_CONCEPTS = frozenset({"訓練", "微調", "預訓練", "推論", "推理", "部署", "量化", "蒸餾", "評估"})
 _VERB_BEFORE = re.compile(r"(?:上|中|裡|內|來|進行|再|先|並|後|要|可以|能|會|以)\s*$")
+_VERB_AFTER = re.compile(r"\s*(?:過|了|著|完|好)")
 
 
 def _named_only(body: str, inside: list[Mention]) -> list[Mention]:
@@ -1756,7 +1792,8 @@ def _named_only(body: str, inside: list[Mention]) -> list[Mention]:
     return [
         m
         for m in inside
-        if m.surface not in _VERB_CONCEPTS or not _VERB_BEFORE.search(body, max(0, m.start - 4), m.start)
+        if m.surface not in _VERB_CONCEPTS
+        or not (_VERB_BEFORE.search(body, max(0, m.start - 4), m.start) or _VERB_AFTER.match(body, m.end))
     ]
 
 
@@ -1849,8 +1886,13 @@ def sentence_relations(
             if items_left < 0 or _ends_list(text, kind):
                 lead = None
         colon_line = ends_line and not heading and text.endswith(_LEAD_END)
-        maybe_lead = heading or colon_line
+        # Only a heading or a colon line with a lead-in cue can start a list this module reads.
+        maybe_lead = (heading and (inside or _LEAD_HEADING.search(text) is not None)) or (
+            colon_line and _LEAD_CUE.search(text) is not None
+        )
         if not inside and not maybe_lead:
+            if colon_line and lead is not None and len(_HAN.findall(text)) > 6:
+                lead = None  # a new lead-in that says nothing this module reads (「安裝步驟：」)
             continue
         ids = rule_ids.get(si)
         ctx = _Context(topic, section, in_list and not colon_line)
@@ -1928,12 +1970,13 @@ def sentence_relations(
                 and len(_HAN.findall(lead_text)) <= 6
             ):
                 topic = first
+        new_lead = None
         if maybe_lead and tpl is not None and (han or heading) and not _asks(text):
             new_lead = _lead_in(body, sent, tpl, tin, _Context(topic, section), heading)
-            if new_lead is not None:
-                lead, items_left = new_lead, _MAX_ITEMS
-            elif colon_line and len(_HAN.findall(text)) > 6:
-                lead = None  # a new lead-in that says nothing this module reads (「安裝步驟：」)
+        if new_lead is not None:
+            lead, items_left = new_lead, _MAX_ITEMS
+        elif colon_line and len(_HAN.findall(text)) > 6:
+            lead = None  # a new lead-in that says nothing this module reads (「安裝步驟：」)
         if len(inside) > 1:
             out.extend(_cooccurrence(doc_id, chunk_id, text, sent, inside, typed_pairs))
     return out

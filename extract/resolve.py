@@ -165,15 +165,16 @@ def _guess_types(
     train_names: list[str] = []
     train_types: list[EntityType] = []
     weights: list[float] = []
-    for e in lexicon.entries:
+    for e in lexicon.entries:  # Latin names only: the classifier is asked about Latin names only
         if not e.ignore:
             for s in e.surfaces():
-                train_names.append(s)
-                train_types.append(e.type)
-                weights.append(1.0)
+                if _LATIN_NAME.match(s):
+                    train_names.append(s)
+                    train_types.append(e.type)
+                    weights.append(1.0)
     for gkey, entry in entries.items():
         uses = sum(s.count for s in groups[gkey])
-        for surface in {s.surface for s in groups[gkey]}:
+        for surface in {s.surface for s in groups[gkey] if _LATIN_NAME.match(s.surface)}:
             train_names.append(surface)
             train_types.append(entry.type)
             weights.append(1.0 + min(uses, 50) / 5)

@@ -55,7 +55,10 @@ def test_colon_cue_introduces_a_list_of_names() -> None:
 
 
 def test_names_listed_under_a_heading() -> None:
-    body = "講師介紹\n蔡承恩（交大資工）\n謝欣妤 博士\n楊子儀 | 成大電機\n接下來的段落是一般的說明文字，不是名單的一部分，所以不應該被當成講師。"
+    body = (
+        "講師介紹\n蔡承恩（交大資工）\n謝欣妤 博士\n楊子儀 | 成大電機\n"
+        "接下來的段落是一般的說明文字，不是名單的一部分，所以不應該被當成講師。"
+    )
     assert names(body) == ["蔡承恩", "謝欣妤", "楊子儀"]
     body = "## 貢獻者\n- 何冠霖\n- 歐陽靖雯\n- Tomasz Wrzosek\n"
     assert names(body) == ["何冠霖", "歐陽靖雯", "Tomasz Wrzosek"]
@@ -186,12 +189,12 @@ def test_extractor_does_not_make_products_persons(ex: Extractor) -> None:
     assert persons(run(ex, body)) == []
 
 
-@pytest.mark.xfail(
-    reason="needs the extractor to treat person-* patterns like person-cue (fixed type, priority bonus)",
-    strict=False,
-)
 def test_extractor_links_a_later_family_name_of_an_unknown_person(ex: Extractor) -> None:
     body = "Olivia Bennett 提出了新方法，之後 Bennett 又改進它。Bennett 的框架很好用。"
     found = persons(run(ex, body))
     assert [s for s, _, _ in found] == ["Olivia Bennett", "Bennett", "Bennett"]
     assert len({k for _, k, _ in found}) == 1
+
+
+def test_a_two_character_name_is_not_found_inside_a_longer_name() -> None:
+    assert names("講者陳明在會中分享，陳明德則負責主持。陳明說完了。") == ["陳明", "陳明"]

@@ -92,7 +92,8 @@ def test_rare_capitalised_words_next_to_chinese_are_still_names(ex: Extractor) -
 def test_file_names_paths_and_identifiers_are_not_models(ex: Extractor) -> None:
     body = (
         "下載 setup-latest-Linux-x86_64.sh 後執行，教材在 part1-beginner.md 與 CH20.md，"
-        "Windows 要先跑 vcvars64.bat，資料放在 n8n_data 資料夾，設定 chatDeploymentName 並呼叫 CreateSessionAsync。"
+        "Windows 要先跑 vcvars64.bat，資料放在 n8n_data 資料夾，"
+        "設定 chatDeploymentName 並呼叫 CreateSessionAsync。"
     )
     found = names(ex, body * 2)
     for junk in (
@@ -261,3 +262,11 @@ def test_unknown_names_are_typed_like_known_names_of_the_corpus() -> None:
     types = {e.name: e.type for e in resolve(stats, lex).entities}
     assert types["DeBERTa"] is EntityType.MODEL
     assert types["VPU"] is EntityType.HARDWARE
+
+
+def test_slash_runs_at_any_place_end(ex: Extractor) -> None:
+    from extract.patterns import list_slashes
+
+    for text in ("ab/cd/", "/", "//x", "a//b", "x/y/ /z", "https://a.b/c/", "路徑 a/b/c/"):
+        list_slashes(text, ex._known_type)  # terminates
+    assert list_slashes("ONNX/TensorRT/", ex._known_type) == [4]

@@ -135,7 +135,11 @@ def test_a_replacement_replaces_the_earlier_thing_of_its_kind(ex: Extractor) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["llama.cpp 使用 GGUF 格式儲存模型。", "GGUF 是 llama.cpp 使用的檔案格式。", "llama.cpp 使用的 GGUF 格式很普及。"],
+    [
+        "llama.cpp 使用 GGUF 格式儲存模型。",
+        "GGUF 是 llama.cpp 使用的檔案格式。",
+        "llama.cpp 使用的 GGUF 格式很普及。",
+    ],
 )
 def test_the_user_uses_the_format(ex: Extractor, text: str) -> None:
     rels = typed(ex, text)
@@ -270,7 +274,7 @@ def test_common_phrasings(ex: Extractor, text: str, expected: Triple) -> None:
     "text, expected",
     [
         ("Open WebUI is built on Ollama.", ("Open WebUI", "Ollama", R.USES)),
-        ("這套介面 powered by Ollama，啟動很快。", ("Ollama", "Ollama", R.USES)),
+        ("這版 Open WebUI powered by Ollama，啟動很快。", ("Open WebUI", "Ollama", R.USES)),
         ("Qwen2.5 runs on Jetson Orin.", ("Qwen2.5", "Jetson Orin", R.RUNS_ON)),
         ("Dify supports Qdrant.", ("Dify", "Qdrant", R.INTEGRATES)),
         ("Llama 3, developed by Meta, runs on H100.", ("Llama 3", "Meta", R.DEVELOPED_BY)),
@@ -278,9 +282,6 @@ def test_common_phrasings(ex: Extractor, text: str, expected: Triple) -> None:
     ],
 )
 def test_english_phrasings(ex: Extractor, text: str, expected: Triple) -> None:
-    if expected[0] == expected[1]:  # no subject named: nothing, but no crash either
-        assert not any(t == expected[2] and s == "Ollama" for s, _, t in typed(ex, text))
-        return
     assert expected in typed(ex, text)
 
 
