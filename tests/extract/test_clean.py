@@ -1,4 +1,4 @@
-from extract.clean import assemble, block_hash, boilerplate_hashes, can_be_boilerplate, parse
+from extract.clean import assemble, block_hash, boilerplate_hashes, can_be_boilerplate, mdx_to_markdown, parse
 from extract.records import Block
 
 MD = """---
@@ -139,3 +139,18 @@ def test_heading_of_an_all_boilerplate_section_is_dropped() -> None:
 
 def test_block_hash_ignores_whitespace() -> None:
     assert block_hash(Block("paragraph", "a  b\nc")) == block_hash(Block("item", "a b c"))
+
+
+def test_mdx_components_and_directives_go_their_text_stays() -> None:
+    mdx = (
+        "import Tip from './tip'\n\n"
+        '<Banner chapter={2}\n  notebooks={[{label: "A > B", value: "x"}]} />\n\n'
+        "{#if fw === 'pt'}\n# 模型\n\n<Tip warning={true}>\n用 AutoModel 載入檢查點。\n</Tip>\n{:else}\n"
+        "另一段\n{/if}\n\n程式碼裡的 `List<String>` 保持原樣。\n"
+    )
+    md = mdx_to_markdown(mdx)
+    assert "import" not in md and "{#if" not in md and "{/if}" not in md and "Banner" not in md
+    assert "notebooks" not in md and "<Tip" not in md and "</Tip>" not in md
+    assert "用 AutoModel 載入檢查點。" in md and "List<String>" in md
+    texts = [b.text for b in parse(mdx, "mdx").blocks]
+    assert "模型" in texts and any("AutoModel" in t for t in texts)

@@ -264,6 +264,8 @@ def test_a_table_row_names_a_thing_and_its_kind(ex: Extractor) -> None:
         ("Breeze-7B 以 FineWeb 資料集訓練。", ("Breeze-7B", "FineWeb", R.TRAINED_ON)),
         ("小型語言模型如 Phi-4 和 Gemma 適合邊緣裝置。", ("Phi-4", "小型語言模型", R.IS_A)),
         ("王小明是 Hugging Face 的研究工程師。", ("王小明", "Hugging Face", R.PART_OF)),
+        ("llama.cpp 是一個用 C++ 撰寫的推理框架。", ("llama.cpp", "C++", R.USES)),
+        ("Qdrant 使用大規模的 HNSW 索引。", ("Qdrant", "HNSW", R.USES)),
     ],
 )
 def test_common_phrasings(ex: Extractor, text: str, expected: Triple) -> None:
