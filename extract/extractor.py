@@ -81,13 +81,13 @@ class _Cand:
 _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
 _NEEDS_SUPPORT = {"zh-term", "latin-word", "latin-phrase", "ckip-weak"}
-# Patterns whose name may be a known non-model name plus a version (``Cuda 12.1``, ``pgAdmin4``):
-# such a name is that thing, so it takes the known name's key instead of becoming a new entity.
 # A multi-word name outweighs the same span read as a known word plus a pattern word
 # (``Amazon SageMaker``: 16 × 1.15 > 6 × 1.3 + 9 × 1.0).
 _PHRASE_BONUS = 1.15
 # A person's name outweighs the same words read as a product name (ties go to the earlier span).
 _PERSON_BONUS = 1.2
+# Patterns whose name may be a known non-model name plus a version (``Cuda 12.1``, ``pgAdmin4``):
+# such a name is that thing, so it takes the known name's key instead of becoming a new entity.
 _VERSIONED_PATTERNS = {"name-version", "latin-phrase-known", "versioned", "camelcase"}
 # A release number (``12.1``, ``v2.0.3``) or digits glued to the name (``pgAdmin4``); a separate
 # integer is a product generation (``Windows 11``), which stays a thing of its own.

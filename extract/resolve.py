@@ -119,11 +119,12 @@ def _display_name(stats: Sequence[SurfaceStat]) -> str:
 
 
 def _entity_type(stats: Sequence[SurfaceStat], guess: TypeGuess | None = None) -> EntityType:
+    """The classifier's type when it is sure, else the extractors' weighted vote."""
+    if guess is not None and guess.probability >= GUESS_MIN:
+        return guess.type
     votes: dict[EntityType, float] = defaultdict(float)
     for s in stats:
         votes[s.type] += s.count * max(s.confidence, 0.05) * _TYPE_TRUST.get(s.extractor, 1.0)
-    if guess is not None and guess.probability >= GUESS_MIN:
-        return guess.type
     return max(sorted(votes), key=lambda t: votes[t])
 
 

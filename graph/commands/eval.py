@@ -27,8 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--real",
         action="store_true",
-        help="ingest each annotated real corpus (examples/gold/NAME ↔ CORPORA/NAME) into a fresh"
-        " workspace and score it, tune and heldout separately",
+        help="ingest each annotated real corpus (examples/gold/NAME ↔ CORPORA/NAME), and the sample"
+        " corpus for comparison, into fresh workspaces and score them, tune and heldout separately",
     )
     p.add_argument(
         "--corpora",
@@ -77,9 +77,12 @@ def _run_real(args: argparse.Namespace, settings: Settings) -> int:
     splits = ("tune", "heldout") if args.split == "all" else (args.split,)
     try:
         corpora = real_gold_dirs(gold_root, args.corpora)
+        sample_gold, sample_corpus = Path("examples/dev"), Path("examples/corpus")
+        if (sample_gold / "entities.yaml").is_file() and sample_corpus.is_dir():
+            corpora.append(("sample (ours)", sample_gold, sample_corpus))  # for comparison, last
         scores = []
         for name, gold_dir, corpus in corpora:
-            with tempfile.TemporaryDirectory(prefix=f"zhkg-eval-{name}-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="zhkg-eval-") as tmp:
                 ws = settings.replace(workspace=Path(tmp), neo4j_uri="")
                 report = ingest_paths([corpus], ws, progress=lambda *_: None)
                 if report.failed:
