@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SCRIPT, free_port  # type: ignore[import-not-found]
+from conftest import SCRIPT, TINY_ENTITIES, free_port  # type: ignore[import-not-found]
 
 from graph.neo4j.client import Neo4jUnavailable, connect
 from graph.neo4j.sync import graph_counts, sync_workspace
@@ -55,7 +55,7 @@ def test_restart_keeps_the_graph(tmp_path: Path, tiny_workspace: Path) -> None:
             sync_workspace(store, settings, progress=False)
         with connect(settings) as d:
             before = graph_counts(d, settings)
-        assert before["Entity"] == 5
+        assert before["Entity"] == len(TINY_ENTITIES)
         assert sh("stop", ws, env).returncode == 0
         assert not Path(f"/proc/{pid}").exists() and not (ws / "neo4j" / "zhkg-neo4j.pid").exists()
         with pytest.raises(Neo4jUnavailable):
