@@ -12,15 +12,12 @@ lexicon name as a prior — and asked for the type of the rest. It is cheap
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from extract.records import EntityType
-
-log = logging.getLogger(__name__)
 
 # Types the classifier may choose; people are found by cues, not by the shape of a name.
 _CLASSES = tuple(t for t in EntityType if t is not EntityType.PERSON)

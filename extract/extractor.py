@@ -24,6 +24,7 @@ from extract.junk import junk_reason
 from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
 from extract.normalize import match_key
 from extract.patterns import (
+    HAN,
     PatternHit,
     find_chinese_terms,
     find_latin_names,
@@ -93,6 +94,7 @@ _VERSIONED_PATTERNS = {"name-version", "latin-phrase-known", "versioned", "camel
 # integer is a product generation (``Windows 11``), which stays a thing of its own.
 _TRAILING_VERSION = re.compile(r"^(.*?[A-Za-z+#])(?:[ \-]?v?\d+(?:\.\d+)+[a-z]?|\d+)$")
 _HAS_DIGIT = re.compile(r"\d")
+_HAN_KEY = re.compile(f"[{HAN}]+")
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _NO_EXTRA: dict[str, str] = {}  # shared, never mutated
 _DEFINITION = re.compile(r"^\s*(?:是|為|（|\(|又稱|也就是|指的是|簡稱)")
@@ -121,6 +123,15 @@ _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
 ]
 
 
+def _han_tails(lexicon: Lexicon) -> frozenset[str]:
+    """Proper tails (two characters or more) of the lexicon's Chinese keys that are no key themselves."""
+    keys = set(lexicon.keys())
+    tails = {
+        key[i:] for key in keys if len(key) > 2 and _HAN_KEY.fullmatch(key) for i in range(1, len(key) - 1)
+    }
+    return frozenset(tails - keys)
+
+
 def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) lies inside one of ``spans`` (an ignored word)."""
     i = bisect.bisect_right(spans, (start, 1 << 62)) - 1
@@ -135,9 +146,9 @@ class Extractor:
         self.lexicon: Lexicon = Lexicon.load(config.lexicon_files)
         self.ckip_status = "off"
         self._ckip = None
-        self._han_suffixes: frozenset[str] | None = None
         commonwords.warm()
         persons.configure(self.lexicon)  # known names and word lists, loaded before workers fork
+        self._han_tails = _han_tails(self.lexicon)
         self._family_cache: dict[tuple[str, str], tuple[str, str]] = {}
         self._pattern_cache: dict[
             tuple[str, EntityType, str, float],
@@ -267,7 +278,7 @@ class Extractor:
                 lex_spans, start, end
             ):
                 continue  # Chinese phrases never override a known name
-            if p.pattern in ("zh-term", "zh-org") and match_key(surface) in self._lexicon_han_suffixes():
+            if p.pattern in ("zh-term", "zh-org") and match_key(surface) in self._han_tails:
                 continue  # the tail of a known term (增強生成 of 檢索增強生成), not a term
             etype, conf, key, canonical, family, priority, fixed, extra = pattern_info(
                 p.key_text or surface, p.type, p.pattern, p.confidence
@@ -377,17 +388,6 @@ class Extractor:
         if entry is None or entry.ignore or entry.type in (EntityType.MODEL, EntityType.HARDWARE):
             return None
         return entry
-
-    def _lexicon_han_suffixes(self) -> frozenset[str]:
-        """Proper tails (two characters or more) of the lexicon's Chinese keys."""
-        if self._han_suffixes is None:
-            tails: set[str] = set()
-            keys = set(self.lexicon.keys())
-            for key in keys:
-                if len(key) > 2 and all("\u3400" <= c <= "\u9fff" for c in key):
-                    tails.update(key[i:] for i in range(1, len(key) - 1))
-            self._han_suffixes = frozenset(tails - keys)
-        return self._han_suffixes
 
     def _require_support(self, body: str, cands: list[_Cand], also_seen: Sequence[str]) -> list[_Cand]:
         """Mark low-confidence pattern names seen once in the document and never defined.

@@ -175,6 +175,7 @@ _TECH_TAGS = frozenset(
 )
 
 
+_SIZE_TAIL = re.compile(r"\d+(?:\.\d+)?[BMK]$")
 # Identifiers of code: ``chatDeploymentName`` (camelCase with two humps or more), methods
 # (``CreateSessionAsync``, ``ProcessStreamingRequest``: a verb and two more words), slugs
 # (``GenAI-DotNet-Course-Token``: three hyphens and no version).
@@ -199,9 +200,6 @@ def is_code_token(tok: str) -> bool:
         return True
     m = _WORD_NUMBER.match(tok)
     return m is not None and not _SIZE_TAIL.search(tok) and is_common_en(m.group(1), EDGE_EN)
-
-
-_SIZE_TAIL = re.compile(r"\d+(?:\.\d+)?[BMK]$")
 
 
 @lru_cache(maxsize=100_000)
@@ -294,18 +292,17 @@ def _model_version(head: str, version: list[str]) -> bool:
 # --- lists and multi-word names ---------------------------------------------------------------------
 
 # A run of non-space text joined by slashes: ``ONNX/TensorRT/OpenVINO``, ``量化/剪枝``, ``BAAI/bge-m3``.
-_SLASH_RUN = re.compile(
-    r"[^\s/，。、：；（）()「」\[\]<>|*`'\"]+(?:/[^\s/，。、：；（）()「」\[\]<>|*`'\"]+)+"
-)
-
-_SLASH_STOP = frozenset(" \t\n\r\f\v，。、：；（）()「」[]<>|*`'\"")
+# Spaces and these end a slash run: ``ONNX/TensorRT/OpenVINO`` is one run, ``（A/B）`` holds one.
+_SLASH_PUNCT = "，。、：；（）()「」[]<>|*`'\""
+_RUN_ITEM = r"[^\s/" + re.escape(_SLASH_PUNCT) + "]+"
+_SLASH_RUN = re.compile(f"{_RUN_ITEM}(?:/{_RUN_ITEM})+")
 KnownType = Callable[[str], "EntityType | None"]
 
 
 def _run_start(text: str, slash: int) -> int:
     """Where the slash run around ``slash`` starts: after the last stop character before it."""
     i = slash
-    while i > 0 and slash - i < 256 and text[i - 1] not in _SLASH_STOP:
+    while i > 0 and slash - i < 256 and not text[i - 1].isspace() and text[i - 1] not in _SLASH_PUNCT:
         i -= 1
     return i
 
@@ -396,8 +393,9 @@ def find_latin_phrases(
     two tokens, one of which can carry a name (known, acronym, versioned, CamelCase or rare in
     English), and is not just two known names side by side (``PyTorch TensorFlow``). Type:
     ORG when it ends in an organisation word, MODEL/HARDWARE when a known model or hardware
-    name is followed only by edition words and versions, else TOOL; the extractor asks a
-    recurring or known-headed phrase for support like other weak names.
+    name is followed only by edition words and versions, else TOOL. A phrase of two unknown
+    everyday-ish words must recur in its document (the extractor's support rule); a known-headed,
+    three-word or coined one need not.
     """
     hits: list[PatternHit] = []
     for m in _PHRASE.finditer(text):
@@ -411,7 +409,7 @@ def find_latin_phrases(
                 pieces[-1].append((pos, tok))
             pos += len(tok) + 1
         for piece in pieces:
-            hit = _phrase_hit(text, piece, known_type)
+            hit = _phrase_hit(piece, known_type)
             if hit is not None:
                 hits.append(hit)
     return hits
@@ -422,7 +420,7 @@ def _everyday(tok: str) -> bool:
     return not tok.isupper() and is_common_en(tok, EDGE_EN)
 
 
-def _phrase_hit(text: str, toks: list[tuple[int, str]], known_type: KnownType) -> PatternHit | None:
+def _phrase_hit(toks: list[tuple[int, str]], known_type: KnownType) -> PatternHit | None:
     types = [known_type(t) for _, t in toks]
     # Everyday words at the left edge, and everyday non-edition words at the right edge, go.
     while toks and types[0] is None and _everyday(toks[0][1]):
@@ -546,11 +544,23 @@ _LEAD_WORDS = frozenset(
     包括 包含 稱為 叫做 作為 成為 實現 完成 建立 設計 訓練 執行 運行 部署 比較 選擇 了解 理解 介紹
     探索 驗證 考慮 確保 保證 優化 減少 增加 提升 改善 保持 加速 處理 載入 下載 上傳 呼叫 調用 轉換 匯出 匯入
     高效 高級 專門 專業 緊湊 基本 完整 強大 輕量 快速 本地 專用 特定 多種 各種 新的 更多 最新
-    加載 保存 測試 共享 默認 推薦 存儲 儲存 加入 導入 導出 構建 創建 建構 自定義 自訂 連續 無需 需要
-    搜尋 時候 執行 運行 查看 找到 得到 獲得 取得 產生 輸出 輸入 返回 傳回
+    加載 保存 測試 共享 默認 推薦 存儲 儲存 加入 導入 導出 構建 創建 建構 自定義 自訂 連續 無需
+    搜尋 時候 查看 找到 得到 獲得 取得 產生 輸出 輸入 返回 傳回
     """.split()  # noqa: SIM905
 )
 _LEAD_CHARS = frozenset("見讓把被將從向對給")
+
+
+def _term_start(text: str, i: int, end: int) -> int:
+    """Where a term's modifier ``text[i:end]`` really starts: after any verb or function word in it,
+    and after the function characters (見, 把, 被…) that open it."""
+    for k in range(end - 2, i - 1, -1):
+        if text[k : k + 2] in _LEAD_WORDS:
+            i = k + 2
+            break
+    while end - i >= 2 and text[i] in _LEAD_CHARS:
+        i += 1
+    return i
 
 
 def find_chinese_terms(text: str) -> list[PatternHit]:
@@ -570,12 +580,7 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
         i = start
         while i > 0 and start - i < 6 and _HAN_RE.match(text[i - 1]) and text[i - 1] not in _BREAK:
             i -= 1
-        for k in range(start - 2, i - 1, -1):  # a verb or function word inside ends the phrase's left
-            if text[k : k + 2] in _LEAD_WORDS:
-                i = k + 2
-                break
-        while start - i >= 2 and text[i] in _LEAD_CHARS:
-            i += 1
+        i = _term_start(text, i, start)
         if start - i < 2:
             continue
         best = i
@@ -597,11 +602,8 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
             if text[k] in _BREAK:
                 i = k + 1
                 break
+        i = _term_start(text, i, m.end(1))  # 提供 AI, 高效 AI: a verb or an adjective, not a field
         if m.end(1) - i < 2:
-            continue
-        while m.end(1) - i > 2 and (text[i : i + 2] in _LEAD_WORDS or text[i] in _LEAD_CHARS):
-            i += 2 if text[i : i + 2] in _LEAD_WORDS else 1
-        if text[i : m.end(1)] in _LEAD_WORDS:  # 提供 AI, 高效 AI: a verb or an adjective, not a field
             continue
         hits.append(PatternHit(i, m.end(), EntityType.CONCEPT, "zh-term", 0.45))
     return hits

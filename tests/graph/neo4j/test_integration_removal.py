@@ -63,33 +63,28 @@ def test_type_change_moves_the_type_label(
     ws_copy: Path, corpus_workspace: Path, neo4j_settings: Settings
 ) -> None:
     settings = neo4j_settings.replace(workspace=ws_copy)
+
+    def retype(entity_id: str, etype: str) -> list[str]:
+        """Re-type one entity in the workspace, sync, and return its labels in Neo4j."""
+        with open_store(ws_copy) as store, store.transaction():
+            store.conn.execute("UPDATE entities SET type = ? WHERE id = ?", (etype, entity_id))
+        with open_store(ws_copy, readonly=True) as store:
+            sync_workspace(store, settings, progress=False)
+            assert neo_counts(settings) == expected_counts(store)
+        with connect(settings) as d:
+            return sorted(
+                d.execute_query(
+                    "MATCH (e:Entity {id: $id}) RETURN labels(e) AS l",
+                    id=entity_id,
+                    database_=settings.neo4j_database,
+                ).records[0]["l"]
+            )
+
     try:
         with open_store(ws_copy) as store:
             ent = next(e for e in store.entities() if e.type.value == "MODEL")
-            with store.transaction():
-                store.conn.execute("UPDATE entities SET type = 'TOOL' WHERE id = ?", (ent.id,))
-        with open_store(ws_copy, readonly=True) as store:
-            sync_workspace(store, settings, progress=False)
-            assert neo_counts(settings) == expected_counts(store)
-        with connect(settings) as d:
-            labels = d.execute_query(
-                "MATCH (e:Entity {id: $id}) RETURN labels(e) AS l",
-                id=ent.id,
-                database_=settings.neo4j_database,
-            ).records[0]["l"]
-        assert sorted(labels) == ["Entity", "Tool"]
-        with open_store(ws_copy) as store, store.transaction():  # and to the seventh type, DATASET
-            store.conn.execute("UPDATE entities SET type = 'DATASET' WHERE id = ?", (ent.id,))
-        with open_store(ws_copy, readonly=True) as store:
-            sync_workspace(store, settings, progress=False)
-            assert neo_counts(settings) == expected_counts(store)
-        with connect(settings) as d:
-            labels = d.execute_query(
-                "MATCH (e:Entity {id: $id}) RETURN labels(e) AS l",
-                id=ent.id,
-                database_=settings.neo4j_database,
-            ).records[0]["l"]
-        assert sorted(labels) == ["Dataset", "Entity"]
+        assert retype(ent.id, "TOOL") == ["Entity", "Tool"]
+        assert retype(ent.id, "DATASET") == ["Dataset", "Entity"]  # and to the seventh type
     finally:
         with open_store(corpus_workspace, readonly=True) as store:
             sync_workspace(store, neo4j_settings, progress=False)
