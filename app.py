@@ -17,10 +17,11 @@ import streamlit as st
 
 log = logging.getLogger("zhkg.app")
 
-PAGES = ("graph", "entity", "communities", "ask", "cypher", "ingest")
+PAGES = ("graph", "entity", "documents", "communities", "ask", "cypher", "ingest")
 ICONS = {
     "graph": ":material/hub:",
     "entity": ":material/label:",
+    "documents": ":material/description:",
     "communities": ":material/groups:",
     "ask": ":material/forum:",
     "cypher": ":material/terminal:",

@@ -6,13 +6,13 @@ rusage, and no cache from an earlier step helps a later one), while ``suite``
 drives the children for one corpus size, prints the table and writes
 ``bench/out/suite-<docs>.json``.
 
-Stage shares come from the outside: the public functions of each stage
-(``load_file``, ``redact``, ``clean.parse``/``assemble``, ``make_chunks``,
-``Extractor`` internals, ``resolve``, ``Store`` writes, ``communities.refresh``)
-are wrapped with a timer by monkeypatching in the child process; nothing in
-the project is edited. Timers record *self* time (a nested timed call is
-subtracted from its caller), so the shares add up to the measured wall time;
-what no timer covers (file discovery, hashing, commit, bookkeeping) is "other".
+Stage shares come from the timers the code itself names (:mod:`extract.timing`:
+``load_file``, ``redact``, ``clean.parse``/``assemble``, ``make_chunks``, the
+extractor's candidates and mentions, ``resolve``, ``Store`` writes,
+``communities.refresh``); the child process listens and reads them back, and a
+stage it expects that reported nothing fails the run. Timers record *self* time
+(a nested stage is subtracted from its caller), so the shares add up to the
+measured wall time; what no timer covers (hashing, commit, bookkeeping) is "other".
 
 These are scripts that print figures, not tests with timed assertions.
 """
@@ -20,7 +20,6 @@ These are scripts that print figures, not tests with timed assertions.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
@@ -30,8 +29,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,122 +49,39 @@ STAGES = (
     "communities",
     "other",
 )  # fmt: skip
-# "extract" is time in graph.ingest's extraction loop not covered by a finer timer, "load" the
+# "extract" is time in graph.build.ingest's extraction loop not covered by a finer timer, "load" the
 # same for reading+parsing: with worker processes (settings.workers != 1, >= 128 documents) they
 # are the parent's wait for the pool, while the finer stages (load_file, parse, chunk, ner,
 # relations) run in the workers unseen; use --workers 1 for stage shares.
 
 
 # -- stage timers --------------------------------------------------------------------------------
+#
+# The code names its stages (extract/timing.py: ``@timed`` and ``stage``); a child process listens
+# and reads them back. A stage the benchmark expects that reported nothing fails the run: a timer was
+# renamed or removed, and silently printing zero for it would be wrong.
+
+EXPECTED_ALWAYS = ("load.discover", "store.document_hashes")
+EXPECTED_WHEN_CHANGED = (
+    "load.pool", "extract.workers", "store.put_document", "store.replace_extractions", "resolve.resolve",
+    "store.replace_graph", "relations.derive_relations_sql", "communities.refresh",
+)  # fmt: skip
+# with one extraction process the finer stages run in the parent and are seen too
+EXPECTED_IN_PROCESS = (
+    "load.load_file", "redact.redact", "clean.parse", "clean.assemble", "chunk.make_chunks",
+    "ner.candidates", "ner.mentions", "relations.sentence_relations",
+)  # fmt: skip
 
 
-class StageTimer:
-    """Self-time per named function, with nesting: a timed callee's time is not its caller's."""
-
-    def __init__(self) -> None:
-        self.self_s: dict[str, float] = defaultdict(float)
-        self.calls: Counter[str] = Counter()
-        self._stack: list[list[float]] = []
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            frame = [time.perf_counter(), 0.0]
-            self._stack.append(frame)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self._stack.pop()
-                elapsed = time.perf_counter() - frame[0]
-                self.self_s[name] += elapsed - frame[1]
-                self.calls[name] += 1
-                if self._stack:
-                    self._stack[-1][1] += elapsed
-
-        return timed
-
-    def patch(self, owner: Any, attr: str, name: str) -> None:
-        setattr(owner, attr, self.wrap(name, getattr(owner, attr)))
-
-    def patch_generator(self, owner: Any, attr: str, name: str) -> None:
-        """Time each step of a generator function: with worker processes, this is the parent's wait."""
-        fn = getattr(owner, attr)
-        step = self.wrap(name, next)
-
-        @functools.wraps(fn)
-        def timed_gen(*args: Any, **kwargs: Any) -> Any:
-            it = fn(*args, **kwargs)
-            while True:
-                try:
-                    item = step(it)
-                except StopIteration:
-                    return
-                yield item
-
-        setattr(owner, attr, timed_gen)
+def check_stages(clock: Any, expected: Sequence[str]) -> None:
+    missing = [name for name in expected if not clock.calls.get(name)]
+    if missing:
+        raise SystemExit(
+            f"bench: these stages reported no timing: {', '.join(missing)} (timer renamed or removed?)"
+        )
 
 
-def instrument(timer: StageTimer) -> None:
-    """Wrap each stage's public functions wherever graph.ingest / extract.pipeline look them up.
-
-    Names are looked up by module attribute at call time, so a function imported into
-    several modules is wrapped in each; bindings a module does not have are skipped, so the
-    harness survives refactors of the code it measures.
-    """
-    import importlib
-
-    def patch(module_name: str, attr: str, name: str) -> None:
-        try:
-            owner: Any = importlib.import_module(module_name)
-        except ImportError:
-            return
-        for part in attr.split(".")[:-1]:
-            owner = getattr(owner, part, None)
-        leaf = attr.rsplit(".", 1)[-1]
-        if owner is not None and hasattr(owner, leaf):
-            timer.patch(owner, leaf, name)
-
-    for mod in ("graph.ingest", "extract.pipeline"):
-        patch(mod, "discover", "load.discover")
-        patch(mod, "load_file", "load.load_file")
-        patch(mod, "redact", "redact.redact")
-        patch(mod, "make_chunks", "chunk.make_chunks")
-        patch(mod, "resolve", "resolve.resolve")
-    for f in ("parse", "assemble", "boilerplate_hashes", "block_hash"):
-        patch("extract.clean", f, f"clean.{f}")
-    patch("extract.chunk", "make_chunks", "chunk.make_chunks")
-    patch("extract.extractor", "Extractor._candidates", "ner.candidates")
-    patch("extract.extractor", "Extractor._mentions", "ner.mentions")
-    patch("extract.lexicon", "Lexicon.find_spans", "ner.lexicon_find")
-    for f in ("make_view", "masked_spans", "find_latin_names", "find_plain_latin_words", "find_chinese_terms",
-              "find_persons"):  # fmt: skip
-        patch("extract.extractor", f, f"ner.{f}")
-    patch("extract.ckip", "Ckip.entities", "ckip.entities")
-    patch("extract.extractor", "split_sentences", "relations.split_sentences")
-    patch("extract.extractor", "sentence_relations", "relations.sentence_relations")
-    patch("extract.extractor", "Extractor._variant_relations", "relations.variant_relations")
-    patch("graph.store", "Store._derive_relations", "relations.derive_relations_sql")
-    store_methods = (
-        "document_hashes", "put_document", "set_bodies", "replace_extractions", "document",
-        "documents_in_group", "blocks", "group_block_hashes", "surface_stats", "replace_graph", "set_meta",
-    )  # fmt: skip
-    for f in store_methods:
-        patch("graph.store", f"Store.{f}", f"store.{f}")
-    patch("graph.ingest", "extraction_rows", "store.extraction_rows")
-    patch("graph.communities", "refresh", "communities.refresh")
-    patch("graph.communities", "build_communities", "communities.build")
-    patch("graph.communities", "apply_llm_writer", "communities.reports_cache")
-    import graph.ingest as gi
-
-    # graph.ingest runs reading+parsing (_read) through _in_pool and chunking+extraction through
-    # _extract_all: with worker processes their time is only visible as the parent's wait.
-    if hasattr(gi, "_in_pool"):
-        timer.patch_generator(gi, "_in_pool", "load.pool")
-    if hasattr(gi, "_extract_all"):
-        timer.patch_generator(gi, "_extract_all", "extract.workers")
-
-
-def stage_table(timer: StageTimer, total_s: float) -> dict[str, float]:
+def stage_table(timer: Any, total_s: float) -> dict[str, float]:
     """Seconds per coarse stage; "other" is what no wrapper covered."""
     out = dict.fromkeys(STAGES, 0.0)
     for name, s in timer.self_s.items():
@@ -200,7 +116,7 @@ def corpus_paths(corpus: Path, limit: int | None) -> list[Path]:
 
 def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
     """Ingest (or re-ingest) a corpus with stage timers; CKIP path when --ckip-models is given."""
-    from graph.ingest import ingest_paths
+    from graph.build.ingest import ingest_paths
     from graph.store import open_store
 
     overrides: dict[str, Any] = {"workers": args.workers} if args.workers >= 0 else {}
@@ -219,11 +135,19 @@ def child_ingest(args: argparse.Namespace) -> dict[str, Any]:
     input_bytes = sum(
         p.stat().st_size for d in paths for p in d.rglob("*") if p.suffix in (".md", ".html", ".txt")
     )
-    timer = StageTimer()
-    instrument(timer)
+    from extract import timing
+
+    timer = timing.listen()
     t0 = time.perf_counter()
     report = ingest_paths(paths, settings, progress=lambda *_: None)
     total = time.perf_counter() - t0
+    timing.stop()
+    expected = list(EXPECTED_ALWAYS)
+    if report.ingested:
+        expected += EXPECTED_WHEN_CHANGED
+        if settings.workers == 1:
+            expected += EXPECTED_IN_PROCESS
+    check_stages(timer, expected)
     with open_store(settings.workspace, readonly=True) as store:
         stats = store.stats()
     docs = report.ingested + report.unchanged
@@ -258,8 +182,8 @@ def _pct(values: Sequence[float], q: float) -> float:
 
 def child_ask(args: argparse.Namespace) -> dict[str, Any]:
     """Retrieval latency per mode, no LLM: index build once (cold), then every question."""
-    from graph.answer import ask
-    from graph.search.index import clear_cache, get_index
+    from graph.query.answer import ask
+    from graph.query.index import clear_cache, get_index
     from graph.store import open_store
 
     questions: dict[str, list[str]] = json.loads(Path(args.questions).read_text(encoding="utf-8"))

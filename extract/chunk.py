@@ -1,8 +1,12 @@
 """Body → sentences → chunks.
 
 Chinese marks sentence ends with 。！？；… rather than spaces, and technical
-writing mixes in English sentences, version numbers (``Llama 3.1``) and tags
-(``llama3.1:8b``), so a full stop only ends a sentence when followed by space.
+writing mixes in English sentences, version numbers (``Llama 3.1``), tags
+(``llama3.1:8b``), file names (``config.yaml``), URLs and abbreviations
+(``e.g.``), so an ASCII full stop only ends a sentence when spacing follows it.
+:func:`split_sentences` is the one sentence splitter: chunks are packed from its
+sentences and relations read their evidence from them
+(:func:`extract.relations.split_sentences` adds the kind of each line).
 Chunks never cross a section heading and never cut inside a Latin token.
 """
 
@@ -12,27 +16,119 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from extract.normalize import HAN, PICTOGRAPH, trim_spacing
 from extract.records import Chunk, stable_id
+from extract.timing import timed
 
-# A sentence ends after CJK terminal punctuation (plus closing quotes/brackets), after
-# ASCII .!? followed by whitespace, or at a newline. The lookbehind comes after the full stop it
-# checks, so the regex engine scans for candidate characters instead of trying it everywhere.
-_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[」』”’）)\]】]*|[.!?](?<=[A-Za-z0-9)\]][.!?])(?=\s)|\n")
+# Closing quotes and brackets stay with the sentence they close.
+_CLOSE = '」』”’）)\\]】〉》〕"'
+# A sentence ends
+# - after 。！？； (full-width: always), with its closing quotes and brackets;
+# - after an ellipsis (…, ……, ...), unless the enumeration goes on (……等, ...，);
+# - after ASCII ! or ?, unless a URL, an operator or a word goes on (?q=1, !=, Hello!World):
+#   see :func:`_bang_ends`;
+# - after an ASCII full stop that follows a letter, digit, closing bracket or Han character and
+#   is followed by spacing (white space, an emoji, the end) — ``3.1``, ``config.yaml`` and
+#   ``llama3.1:8b`` go on — or, Chinese-style, directly by a Han character after a letter or a
+#   Han character (``完成.接著``); abbreviations, initials and list numbers are then told apart
+#   by :func:`_period_ends`;
+# - at a newline (which belongs to no sentence).
+# Emoji and pictographs count as spacing. Each alternative starts with the character it looks
+# for and any lookbehind comes after it, so the regex engine scans for candidate characters
+# instead of trying every position.
+_END = re.compile(
+    rf"[。！？；]+[{_CLOSE}]*"
+    rf"|(?:…+|\.{{3,}})(?![等，、,….]|\s*等)[{_CLOSE}]*"
+    rf"|[!?]+[{_CLOSE}]*"
+    rf"|\.(?<=[A-Za-z0-9)\]」』”’%{HAN}]\.)[{_CLOSE}]*(?=[\s{PICTOGRAPH}]|\Z)"
+    rf"|\.(?<=[A-Za-z{HAN}]\.)(?=[{HAN}])"
+    r"|\n"
+)
+# Latin words that end in a full stop without ending the sentence (compared case-folded).
+_ABBREVIATIONS = frozenset(
+    """
+    eg ie etc vs cf al approx ca esp incl resp viz fig figs no nos vol vols pp ed eds
+    eq eqs sec ch chap ref refs dr mr mrs ms prof jr sr st mt inc ltd co corp dept univ est
+    jan feb mar apr jun jul aug sep sept oct nov dec ver rev misc
+    """.split()  # noqa: SIM905
+)
+# The Latin word before a full stop (the search starts at most 12 characters back).
+_WORD_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z.]*\Z")
+_DOTTED = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")  # e.g, i.e, U.S, a.m, Ph.D
+# What may stand before a list number at the start of a line: indentation, Markdown marks.
+_LIST_NUMBER = re.compile(r"[\s#>*\-]*\d{1,3}(?:\.\d{1,3})*\Z")
+# The next word starts in lower case and has no capital or digit in it: the sentence goes on
+# (``approx. three``), where ``vLLM`` or ``gpt-4o`` would be a name opening the next one.
+_LOWER_WORD = re.compile(rf"[\s{PICTOGRAPH}]*[a-z]+(?![A-Za-z0-9]|[\-_.:/][A-Za-z0-9])")
+# After ASCII ! or ?, what makes it part of a URL, an operator or a word (?q=1, !=, Hello!World).
+_BANG_GOES_ON = re.compile(r"[A-Za-z0-9_=&/%#.:!?\-\[(]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _LATIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/\-+#@]*")
 
 
+def _period_ends(text: str, dot: int, after: int, line_start: int) -> bool:
+    """Whether the ASCII full stop at ``dot`` (its closing marks end at ``after``) ends a sentence.
+
+    Not after an abbreviation (``e.g.``, ``Fig.``), a capital initial (``J. Smith``) or a list
+    number at the start of a line (``1. 安裝``), and not before a plain lower-case word.
+    """
+    word = _WORD_BEFORE.search(text, max(line_start, dot - 12), dot)
+    if word is not None:
+        w = word.group()
+        if (len(w) == 1 and w.isupper()) or w.casefold() in _ABBREVIATIONS or _DOTTED.fullmatch(w):
+            return False
+    elif _LIST_NUMBER.match(text, line_start, dot) is not None:
+        return False
+    return _LOWER_WORD.match(text, after) is None
+
+
+def _bang_ends(text: str, start: int, after: int) -> bool:
+    """Whether ASCII ! or ? (``text[start:after]`` with closing marks) ends a sentence.
+
+    After a Han character it always does (``是嗎?Ollama 呢``); after Latin text not when a URL,
+    an operator or a word goes on.
+    """
+    if after >= len(text) or (start > 0 and _HAN_CHAR.match(text, start - 1)):
+        return True
+    return _BANG_GOES_ON.match(text, after) is None
+
+
+def _ends(text: str, c: str, s: int, e: int, line_start: int) -> bool:
+    """Whether the candidate end ``text[s:e]`` (first character ``c``) really ends a sentence."""
+    if c == "." and not text.startswith("...", s):
+        return _period_ends(text, s, e, line_start)
+    if c in "!?":
+        return _bang_ends(text, s, e)
+    return True
+
+
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in ``text`` (offset by ``base``), trimmed of surrounding space."""
+    """Sentence spans (start, end) in ``text`` (offset by ``base``), trimmed of spacing.
+
+    Spacing is white space and pictographs, so a sentence neither starts nor ends with an
+    emoji and a line of emoji alone is no sentence. No sentence crosses a newline.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
-    for s, e in [*(m.span() for m in _END.finditer(text)), (n, n)]:  # (n, n): the rest of the text
-        seg = text[start : s if s < n and text[s] == "\n" else e]  # a newline is not kept
-        head = seg.lstrip()  # str.strip trims what str.isspace calls space
-        if head:
-            first = base + start + len(seg) - len(head)
-            spans.append((first, first + len(head.rstrip())))
+    line_start = 0
+    for m in _END.finditer(text):
+        s, e = m.span()
+        c = text[s]
+        cut = e
+        if c == "\n":
+            cut = s  # a newline is not kept
+        elif not _ends(text, c, s, e, line_start):
+            continue
+        a, b = trim_spacing(text, start, cut)
+        if b > a:
+            spans.append((base + a, base + b))
         start = e
+        if c == "\n":
+            line_start = e
+    a, b = trim_spacing(text, start, n)
+    if b > a:
+        spans.append((base + a, base + b))
     return spans
 
 
@@ -53,6 +149,7 @@ def _hard_split(text: str, start: int, end: int, size: int) -> list[tuple[int, i
     return [(s, e) for s, e in pieces if e > s]
 
 
+@timed("chunk.make_chunks")
 def make_chunks(
     doc_id: str,
     body: str,

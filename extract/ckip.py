@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from extract.records import EntityType
+from extract.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class Ckip:
         self.ws, self.pos, self.ner = ws, pos, ner
         self.batch_size = batch_size
 
+    @timed("ckip.entities")
     def entities(self, texts: Sequence[str]) -> list[list[CkipHit]]:
         pieces: list[tuple[int, int, str]] = []  # (text index, offset, piece)
         for i, text in enumerate(texts):

@@ -22,9 +22,8 @@ from extract import commonwords, persons
 from extract.commonwords import is_common_en
 from extract.junk import junk_reason
 from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
-from extract.normalize import match_key
+from extract.normalize import HAN, PICTOGRAPH_RE, match_key, trim_pictographs
 from extract.patterns import (
-    HAN,
     PatternHit,
     find_chinese_terms,
     find_latin_names,
@@ -48,6 +47,7 @@ from extract.records import (
 )
 from extract.relations import ChunkIndex, Sentence, sentence_relations, split_sentences
 from extract.resolve import SINGLE_SIGHTING
+from extract.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,7 @@ class Extractor:
         entry = self.lexicon.lookup(name)
         return entry is not None and entry.ignore
 
+    @timed("ner.candidates")
     def _candidates(
         self,
         body: str,
@@ -231,7 +232,15 @@ class Extractor:
         lex_spans: list[tuple[int, int]] = []
         lex_prio = _PRIORITY["lexicon"]
         family_key = self.lexicon.family_key
+        # Emoji and pictographs are never part of a name (``🔧Ollama``, ``Ollama🚀``): spans are
+        # trimmed of them, and a span with one inside is no name. Most documents have none.
+        picto = PICTOGRAPH_RE.search(body) is not None
         for start, end, entry in self.lexicon.find_spans(names, view):
+            if picto:
+                span = trim_pictographs(body, start, end)
+                if span is None:
+                    continue
+                start, end = span
             if entry.ignore:  # a known non-name: blocks patterns inside it, not phrases around it
                 ignored.append((start, end))
                 continue
@@ -269,6 +278,11 @@ class Extractor:
         pattern_info = self._pattern_info
         for p in pattern_hits:
             start, end = p.start, p.end
+            if picto:
+                span = trim_pictographs(body, start, end)
+                if span is None:
+                    continue
+                start, end = span
             if masks and in_spans(masks, start, end):
                 continue
             surface = body[start:end]
@@ -294,6 +308,11 @@ class Extractor:
                 _Cand(start, end, etype, "pattern", conf, key, canonical, family, priority, fixed, extra)
             )
         for start, end, etype, conf in ckip_hits:
+            if picto:
+                span = trim_pictographs(body, start, end)
+                if span is None:
+                    continue
+                start, end = span
             surface = body[start:end]
             if in_spans(masks, start, end) or junk_reason(surface):
                 continue
@@ -415,6 +434,7 @@ class Extractor:
 
     # -- mentions ----------------------------------------------------------------------------------
 
+    @timed("ner.mentions")
     def _mentions(self, doc_id: str, body: str, cands: Sequence[_Cand], index: ChunkIndex) -> list[Mention]:
         ordered = sorted(cands, key=attrgetter("start"))
         chunk_ids = index.chunk_ids([c.start for c in ordered], [c.end for c in ordered])
@@ -484,6 +504,7 @@ class Extractor:
         self._family_cache[(key, surface)] = out
         return out
 
+    @timed("relations.variant_relations")
     def _variant_relations(
         self,
         doc_id: str,

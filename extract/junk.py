@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extract.normalize import match_key
+from extract.normalize import HAN_RE, match_key
 
 # Generic Chinese words that name a kind of thing, not a thing.
 GENERIC_ZH = frozenset(
@@ -46,7 +46,7 @@ _NUMBERISH = re.compile(
     re.I,
 )
 _ONLY_PUNCT = re.compile(r"^[\W_]+$")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = HAN_RE
 
 
 @lru_cache(maxsize=100_000)

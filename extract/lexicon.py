@@ -34,8 +34,10 @@ import ahocorasick
 import numpy as np
 import yaml
 
-from extract.normalize import match_key, to_traditional
+from extract.errors import ZhkgError
+from extract.normalize import HAN_RE, match_key, to_traditional
 from extract.records import EntityType
+from extract.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,10 @@ SHIPPED_DIR = Path(__file__).with_name("lexicon")
 _SEPARATOR_CHARS = " \t\r\n\f\v\u00a0\u3000-_‐‑‒–—―·・/"
 _SEP_CODES = np.array(sorted({ord(c) for c in _SEPARATOR_CHARS}), dtype=np.uint32)
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = HAN_RE
 
 
-class LexiconError(ValueError):
+class LexiconError(ZhkgError, ValueError):
     """A lexicon file cannot be read or has an invalid entry; the message names file and entry."""
 
 
@@ -148,7 +150,7 @@ def _simplified_re() -> re.Pattern[str]:
     cps = [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]
     conv = to_traditional("\n".join(map(chr, cps))).split("\n")
     if len(conv) != len(cps):  # never seen: fall back to converting every Han line
-        return re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+        return HAN_RE
     changed = "".join(
         chr(cp) for cp, c in zip(cps, conv, strict=True) if c != chr(cp) and not _in_big5(chr(cp))
     )
@@ -483,6 +485,7 @@ class Lexicon:
         """Non-overlapping lexicon names in ``text``, leftmost-longest, Latin word boundaries checked."""
         return [LexHit(s, e, entry, text[s:e]) for s, e, entry in self.find_spans(text, view)]
 
+    @timed("ner.lexicon_find")
     def find_spans(self, text: str, view: TextView | None = None) -> list[tuple[int, int, LexEntry]]:
         """:meth:`find` as (start, end, entry) tuples, for callers that need no :class:`LexHit`."""
         if not self._by_key or not text:

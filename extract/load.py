@@ -4,19 +4,37 @@ Taiwanese archives still hold Big5 (CP950) files next to UTF-8 ones, and
 mainland sources arrive as GB18030; both decode "successfully" as the other
 often enough that a strict decode alone cannot choose, so candidates are
 scored by how much of their text is everyday Chinese.
+
+No input may stall or crash a run: only regular files are ever opened (a FIFO
+would block ``open`` forever, ``/dev/zero`` would never end a read), checked
+with ``stat`` on the resolved target before any open and again with ``fstat``
+on a non-blocking descriptor; reads stop at the size limit whatever ``stat``
+claimed; and every odd entry (symlink loop, dangling symlink, a name that is
+not UTF-8) is one skipped line, never an exception. File names are shown
+through :func:`printable_path`, so a name holding a newline or an escape
+sequence cannot forge report lines or repaint a terminal.
+
+PDF and DOCX are read by :mod:`extract.office` from the same bounded bytes.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
+import stat
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from extract.errors import ZhkgError
 from extract.records import LoadedFile
+from extract.timing import timed
 
+# Suffix → what reads the file. Text kinds are also the LoadedFile's ``fmt``; a DOCX becomes
+# Markdown-like text (fmt "markdown"), a PDF keeps fmt "pdf" (pages separated by "\f").
 FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -24,7 +42,17 @@ FORMATS = {
     ".txt": "text",
     ".html": "html",
     ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
+
+MIB = 1024 * 1024
+NO_SUCH = "no such file or folder"  # graph.ingest counts exactly this reason as failed, not skipped
+NOT_UTF8 = "file name is not valid UTF-8 (rename the file to ingest it)"
+BAD_NAME = "invalid file name (contains a NUL character)"
+
+# A DOCX may unpack to this many times the file size limit (Word's XML compresses about 5-10x).
+DOCX_UNPACK_FACTOR = 10
 
 # Frequent characters in both scripts; real text is full of them, mis-decoded text is not.
 _COMMON = set(
@@ -55,75 +83,293 @@ _BOMS = (
 )
 
 
-class SkipFile(Exception):
+class SkipFile(ZhkgError):
     """A file that cannot be ingested; the message is the one-line reason shown to the user."""
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A candidate file: the path as the user gave it, and its real location (its identity)."""
+    """A candidate file: the path as the user gave it (printable, for display), and its real
+    location (its identity, and what is opened)."""
 
     given: str
     real: Path
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Found], list[tuple[str, str]]]:
+# Categories that must never reach a terminal or a report verbatim: controls (newline, ESC),
+# format characters (bidi overrides that reorder what is shown), lone surrogates, line/paragraph
+# separators. Spaces of every kind, including the ideographic space, stay as they are.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable_path(path: str) -> str:
+    """``path`` safe to print on one line: undecodable bytes (``os`` hands them over as
+    surrogate escapes) become ``\\xNN``, control and format characters become ``\\n``,
+    ``\\x1b``, ``\\u202e``…; everything else, Chinese included, is kept as written."""
+    if path.isprintable():
+        return path
+    out: list[str] = []
+    for ch in path:
+        if unicodedata.category(ch) not in _UNPRINTABLE:
+            out.append(ch)
+            continue
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:  # surrogateescape of the byte o - 0xDC00
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif o < 0x100:
+            out.append(f"\\x{o:02x}")
+        else:
+            out.append(f"\\u{o:04x}")
+    return "".join(out)
+
+
+def _is_utf8(path: str) -> bool:
+    """False for names holding bytes that are not UTF-8: they cannot be stored, hashed into an
+    id or printed without losing what the name was."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(mode: int) -> str:
+    what = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"not a regular file ({what})"
+
+
+def _stat_problem(path: str, exc: OSError) -> str:
+    """The one-line reason a path cannot be followed to a file."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "dangling symlink (its target does not exist)" if os.path.islink(path) else NO_SUCH
+    if exc.errno == errno.EACCES:
+        return "unreadable (permission denied)"
+    return f"unreadable ({printable_path(exc.strerror or str(exc))})"
+
+
+def _size(n: int) -> str:
+    return f"{n / MIB:.1f} MiB" if n >= MIB // 10 else f"{n:,} bytes"
+
+
+def _too_large(size: int, max_bytes: int) -> SkipFile:
+    return SkipFile(f"too large ({_size(size)} > limit {_size(max_bytes)})")
+
+
+def _kind_of(name: str) -> str | None:
+    return FORMATS.get(os.path.splitext(name)[1].lower())
+
+
+def discover(
+    paths: Iterable[str | Path], *, allowed_root: Path | None = None
+) -> tuple[list[Found], list[tuple[str, str]]]:
     """Expand files and folders into candidate files; return (found, [(path, reason)] not usable).
 
     Folders are walked recursively in sorted order, skipping hidden folders
     (``.git``, a workspace such as ``.zhkg``) and files of other types; a file
-    named explicitly with an unknown type is reported rather than ignored.
+    named explicitly with an unknown type is reported rather than ignored, and
+    one with no suffix at all (typically a symlink such as ``notes -> blob``) is
+    kept for :func:`load_file` to recognise by content. Symlinked files are
+    followed, symlinked folders are not entered. Every path is checked with
+    ``stat`` only: nothing is opened here.
+
+    With ``allowed_root``, anything whose real location lies outside that folder
+    (a symlink planted in an upload pointing at ``/etc``) is reported instead of
+    found. Reported paths and :attr:`Found.given` are :func:`printable_path`.
     """
     found: list[Found] = []
     problems: list[tuple[str, str]] = []
     seen: set[Path] = set()
+    root = Path(os.path.realpath(allowed_root)) if allowed_root is not None else None
 
-    def add(given: str, p: Path) -> None:
-        real = p.resolve()
+    def consider(shown: str, path: str, *, explicit: bool) -> None:
+        if not _is_utf8(path):
+            problems.append((shown, NOT_UTF8))
+            return
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            problems.append((shown, _stat_problem(path, exc)))
+            return
+        except ValueError:  # an embedded NUL, e.g. from a form field
+            problems.append((shown, BAD_NAME))
+            return
+        real = Path(os.path.realpath(path))
+        kind = _kind_of(path) or _kind_of(str(real))
+        if kind is None:
+            no_suffix = not os.path.splitext(path)[1] and not real.suffix
+            if explicit and not no_suffix:
+                suffix = os.path.splitext(path)[1] or real.suffix
+                problems.append((shown, f"unsupported file type {printable_path(suffix)!r}"))
+            if not (explicit and no_suffix):
+                return
+        if not stat.S_ISREG(st.st_mode):
+            problems.append((shown, _not_regular(st.st_mode)))
+            return
+        if root is not None and not real.is_relative_to(root):
+            how = "symlink leads" if real != Path(os.path.abspath(path)) else "file lies"
+            problems.append((shown, f"{how} outside the allowed folder"))
+            return
         if real not in seen:
             seen.add(real)
-            found.append(Found(given, real))
+            found.append(Found(shown, real))
 
     for raw in paths:
-        given = str(raw)
-        p = Path(raw)
-        if p.is_dir():
-            for f in sorted(_walk(p)):
-                add(str(f) if given != "." else str(f.relative_to(p)), f)
-        elif p.is_file():
-            if p.suffix.lower() in FORMATS:
-                add(given, p)
-            else:
-                problems.append((given, f"unsupported file type {p.suffix or '(none)'!r}"))
-        elif p.exists():
-            problems.append((given, "not a regular file"))
+        given = os.fspath(raw)
+        shown = printable_path(given)
+        if not _is_utf8(given):
+            problems.append((shown, NOT_UTF8))
+            continue
+        try:
+            st = os.stat(given)
+        except OSError as exc:
+            problems.append((shown, _stat_problem(given, exc)))
+            continue
+        except ValueError:
+            problems.append((shown, BAD_NAME))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if root is not None and not Path(os.path.realpath(given)).is_relative_to(root):
+                problems.append((shown, "folder lies outside the allowed folder"))
+                continue
+            for path in sorted(_walk(given, problems), key=lambda f: Path(f).parts):
+                rel = Path(path).relative_to(given) if given == "." else Path(path)
+                consider(printable_path(str(rel)), path, explicit=False)
         else:
-            problems.append((given, "no such file or folder"))
+            consider(shown, given, explicit=True)
     return found, problems
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+def _walk(root: str, problems: list[tuple[str, str]]) -> Iterator[str]:
+    """Non-hidden files under ``root`` with a name that could be ours (or a symlink that could
+    lead to one); unreadable folders and folders with non-UTF-8 names are reported once."""
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename if isinstance(exc.filename, str) else root
+        problems.append((printable_path(where), f"folder not read ({_stat_problem(where, exc)})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        keep = []
+        for d in dirnames:
+            if d.startswith("."):
+                continue
+            if not _is_utf8(d):
+                shown = printable_path(os.path.join(dirpath, d))
+                problems.append((shown, "folder name is not valid UTF-8 (its files are not read)"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
         for name in filenames:
-            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
-                yield Path(dirpath) / name
+            if name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            if _kind_of(name) or (os.path.islink(path) and _kind_of(_link_target(path))):
+                yield path
 
 
-def load_file(found: Found, max_bytes: int) -> LoadedFile:
-    """Read and decode one file, or raise :class:`SkipFile` with the reason."""
+def _link_target(path: str) -> str:
     try:
-        size = found.real.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(f"too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB)")
-        data = found.real.read_bytes()
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return ""
+
+
+def read_bounded(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes``, or :class:`SkipFile`.
+
+    ``stat`` (following symlinks) rejects FIFOs, sockets and devices before any
+    open; the open itself is non-blocking so a FIFO swapped in after the check
+    still cannot hang us, and ``fstat`` on the descriptor re-checks what was
+    actually opened. The read stops at ``max_bytes + 1`` bytes, so a file that
+    grows, or lies about its size, cannot exhaust memory.
+    """
+    p = os.fspath(path)
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        raise SkipFile(_stat_problem(p, exc)) from None
+    except ValueError:  # an embedded NUL
+        raise SkipFile(BAD_NAME) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SkipFile(_not_regular(st.st_mode))
+    if st.st_size > max_bytes:
+        raise _too_large(st.st_size, max_bytes)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(p, flags)
     except PermissionError:
         raise SkipFile("unreadable (permission denied)") from None
     except OSError as exc:
-        raise SkipFile(f"unreadable ({exc.strerror or exc})") from None
+        raise SkipFile(_stat_problem(p, exc)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SkipFile(_not_regular(st.st_mode))
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, MIB))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise SkipFile(f"unreadable ({printable_path(exc.strerror or str(exc))})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise SkipFile(f"too large (grew past the limit of {_size(max_bytes)} while being read)")
+    return data
+
+
+def sniff_format(data: bytes) -> str | None:
+    """What a file without a known suffix is, by its first bytes; only formats whose signature
+    cannot be mistaken: PDF, a Word zip, HTML. Plain text is never guessed here."""
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return None
+
+
+@timed("load.load_file")
+def load_file(found: Found, max_bytes: int) -> LoadedFile:
+    """Read and decode one file, or raise :class:`SkipFile` with the reason; nothing else escapes.
+
+    The format comes from the name as given (``notes.md`` may be a symlink to a
+    blob), then the real file's suffix, then the content (:func:`sniff_format`).
+    ``raw_hash`` and ``size_bytes`` describe the file's bytes whatever the format.
+    """
+    kind = _kind_of(found.given) or _kind_of(found.real.name)
+    data = read_bounded(found.real, max_bytes)
     if not data.strip():
         raise SkipFile("empty file")
-    text, encoding = decode(data)
+    if kind is None:
+        kind = sniff_format(data)
+        if kind is None:
+            raise SkipFile("unsupported file type '(none)' (no suffix, and not PDF, DOCX or HTML by content)")
+    if kind in ("pdf", "docx"):
+        text, encoding, fmt = _container_text(data, kind, max_bytes)
+    else:
+        text, encoding = decode(data)
+        fmt = kind
     if not text.strip():
         raise SkipFile("empty file")
     return LoadedFile(
@@ -132,8 +378,24 @@ def load_file(found: Found, max_bytes: int) -> LoadedFile:
         size_bytes=len(data),
         encoding=encoding,
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
-        fmt=FORMATS[found.real.suffix.lower()],
+        fmt=fmt,
     )
+
+
+def _container_text(data: bytes, kind: str, max_bytes: int) -> tuple[str, str, str]:
+    """(text, encoding, fmt) of a PDF or DOCX; the "encoding" names the container."""
+    from extract import office  # the parsers load only when such a file turns up
+
+    try:
+        if kind == "pdf":
+            got = office.pdf_text(data)
+        else:
+            got = office.docx_text(data, max(DOCX_UNPACK_FACTOR * max_bytes, 16 * MIB))
+    except office.UnusableDocument as exc:
+        raise SkipFile(printable_path(str(exc))) from None
+    if not got.text.strip():
+        raise SkipFile("empty document (no text)")
+    return got.text, kind, got.fmt
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -19,10 +19,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from extract.commonwords import EDGE_EN, is_common_en, zipf_en
+from extract.normalize import HAN, HAN_RE
 from extract.records import EntityType
 
-HAN = "\u3400-\u9fff\uf900-\ufaff"
-_HAN_RE = re.compile(f"[{HAN}]")
+_HAN_RE = HAN_RE
 
 
 class PatternHit(NamedTuple):
@@ -476,7 +476,7 @@ _PLAIN_WORD = re.compile(
     r"[A-Z](?<![A-Za-z0-9_.\-/:@+][A-Z])(?:[a-z]{2,}|[A-Z]{2,5})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])"
 )
 # Chinese text or punctuation next to a word: one regex search over its four neighbours.
-_CHINESE_CONTEXT = re.compile("[，。、：；「」（）\u3400-\u9fff\uf900-\ufaff]")
+_CHINESE_CONTEXT = re.compile(f"[，。、：；「」（）{HAN}]")
 
 
 def find_plain_latin_words(text: str) -> list[PatternHit]:

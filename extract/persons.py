@@ -47,8 +47,8 @@ import ahocorasick
 import yaml
 
 from extract.commonwords import zipf_en
-from extract.normalize import match_key
-from extract.patterns import ENGLISH_STOP, HAN, PatternHit
+from extract.normalize import HAN, match_key
+from extract.patterns import ENGLISH_STOP, PatternHit
 from extract.records import EntityType
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """One document's path through ``extract``, callable without a workspace.
 
-``graph.ingest`` drives these steps against the store (incrementally, inside a
+``graph.build.ingest`` drives these steps against the store (incrementally, inside a
 transaction); a batch job on Spark or Ray calls the same functions per
 partition (:func:`extract_partition`, one folder per partition so boilerplate
 statistics stay local) and ships the records wherever it likes.
@@ -17,9 +17,9 @@ from pathlib import Path
 from extract import clean
 from extract.chunk import make_chunks
 from extract.extractor import Extractor
-from extract.load import Found, SkipFile, load_file
+from extract.load import Found, SkipFile, discover, load_file
 from extract.records import Block, Chunk, DocExtraction, Document, LoadedFile, stable_id
-from extract.redact import redact
+from extract.redact import redact, redact_name
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,14 @@ Extracted = tuple[Document, list[Chunk], DocExtraction | Exception]
 
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
-    """A file read, redacted and split into blocks; its body waits for the folder's boilerplate."""
+    """A file read, redacted and split into blocks; its body waits for the folder's boilerplate,
+    and its title for the folder's site titles (:func:`distinct_titles`)."""
 
     doc: Document  # metadata only: body is ""
     blocks: tuple[Block, ...]
     hashes: tuple[str, ...]
+    meta_title: str = ""  # the front-matter / <title> title, "" when there is none
+    fallback_title: str = ""  # first heading, else first line, else the file name: never empty
 
 
 def document_id(real: Path) -> str:
@@ -42,14 +45,20 @@ def document_id(real: Path) -> str:
 
 
 def parse_loaded(loaded: LoadedFile, found: Found) -> ParsedDocument:
-    """Redact first, so no later stage (metadata, blocks, chunks) ever sees a secret."""
+    """Redact first, so no later stage (metadata, blocks, chunks) ever sees a secret.
+
+    The file's name and folder are redacted too (a key pasted into a file name would otherwise be
+    stored as the path and shown as the title); the id still comes from the real location.
+    """
     text, redactions = redact(loaded.text)
-    parsed = clean.parse(text, loaded.fmt)
+    path, in_name = redact_name(loaded.path)
+    parsed = clean.parse(text, loaded.fmt, source=path)
+    fallback = parsed.text_title or clean.file_title(redact_name(found.real.name)[0])
     doc = Document(
         id=document_id(found.real),
-        path=loaded.path,
-        group=str(found.real.parent),
-        title=parsed.title or found.real.stem,
+        path=path,
+        group=redact_name(str(found.real.parent))[0],
+        title=parsed.meta_title or fallback,
         body="",
         raw_hash=loaded.raw_hash,
         encoding=loaded.encoding,
@@ -58,9 +67,12 @@ def parse_loaded(loaded: LoadedFile, found: Found) -> ParsedDocument:
         author=parsed.author,
         tags=parsed.tags,
         metadata=parsed.metadata,
-        redactions=redactions,
+        redactions=in_name + redactions,
+        aliases=parsed.aliases,
+        links=parsed.links,
     )
-    return ParsedDocument(doc, parsed.blocks, tuple(clean.block_hash(b) for b in parsed.blocks))
+    hashes = tuple(clean.block_hash(b) for b in parsed.blocks)
+    return ParsedDocument(doc, parsed.blocks, hashes, meta_title=parsed.meta_title, fallback_title=fallback)
 
 
 def read_document(found: Found, max_bytes: int) -> ParsedDocument:
@@ -74,9 +86,50 @@ def folder_boilerplate(docs: Sequence[ParsedDocument], min_docs: int, min_share:
     return clean.boilerplate_hashes(counts, len(docs), min_docs, min_share)
 
 
+def distinct_titles(docs: Sequence[ParsedDocument], min_docs: int, min_share: float) -> list[ParsedDocument]:
+    """Documents whose front-matter title names the site rather than the page get their own title.
+
+    A static site or a Notion/PDF export often puts one title (the site's, the template's,
+    ``Untitled``) in every file's metadata; among a folder's documents such a title follows the
+    boilerplate rule (:func:`extract.clean.site_titles`), and those documents fall back to their
+    first heading, first line or file name. Order is kept; other documents are returned as they are.
+    """
+    groups: dict[str, list[ParsedDocument]] = {}
+    for d in docs:
+        groups.setdefault(d.doc.group, []).append(d)
+    site: dict[str, set[str]] = {
+        group: clean.site_titles((d.meta_title for d in members), len(members), min_docs, min_share)
+        for group, members in groups.items()
+    }
+    out = []
+    for d in docs:
+        title = choose_title(d.meta_title, d.fallback_title, site[d.doc.group])
+        out.append(d if title == d.doc.title else replace(d, doc=replace(d.doc, title=title)))
+    return out
+
+
+def choose_title(meta_title: str, fallback_title: str, site_titles: Iterable[str]) -> str:
+    """The front-matter title unless it is one of the folder's site titles; else the fallback."""
+    if meta_title and (not fallback_title or meta_title not in site_titles):
+        return meta_title
+    return fallback_title or meta_title
+
+
+def assemble_document(
+    doc: Document, blocks: Sequence[Block], hashes: Sequence[str], boilerplate: Iterable[str]
+) -> tuple[Document, Sections]:
+    """``doc`` with its body (and code spans and page marks) assembled without the folder's boilerplate.
+
+    The one assembly step of both paths: a partition job (:func:`with_body`) and an ingest that
+    re-assembles stored blocks when a folder's boilerplate moved.
+    """
+    a = clean.assemble(blocks, hashes, boilerplate)
+    return replace(doc, body=a.body, code=a.code, pages=a.pages), a.sections
+
+
 def with_body(parsed: ParsedDocument, boilerplate: Iterable[str]) -> tuple[Document, Sections]:
-    body, sections, code = clean.assemble(parsed.blocks, parsed.hashes, boilerplate)
-    return replace(parsed.doc, body=body, code=code), sections
+    """The parsed document with its body assembled without the folder's boilerplate."""
+    return assemble_document(parsed.doc, parsed.blocks, parsed.hashes, boilerplate)
 
 
 def extract_documents(
@@ -111,12 +164,13 @@ def extract_partition(
 ) -> tuple[list[Extracted], list[tuple[str, str]]]:
     """Everything ``extract`` does for one folder's files: (extracted documents, [(path, skip reason)])."""
     parsed: list[ParsedDocument] = []
-    skipped: list[tuple[str, str]] = []
-    for p in paths:
+    found, skipped = discover(list(paths))  # symlink loops, FIFOs and bad names are skipped, not fatal
+    for f in found:
         try:
-            parsed.append(read_document(Found(p, Path(p).resolve()), max_bytes))
+            parsed.append(read_document(f, max_bytes))
         except SkipFile as exc:
-            skipped.append((p, str(exc)))
+            skipped.append((f.given, str(exc)))
+    parsed = distinct_titles(parsed, min_docs, min_share)
     boiler = folder_boilerplate(parsed, min_docs, min_share)
     docs = [with_body(p, boiler) for p in parsed]
     return extract_documents(docs, extractor, chunk_size, overlap), skipped

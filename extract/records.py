@@ -55,6 +55,7 @@ class Block:
     kind: str  # "heading" | "paragraph" | "item" | "row" | "menu" | "code"
     text: str
     heading: str = ""  # nearest heading above, for section context
+    page: int = 0  # 1-based page the block starts on (PDF); 0 when the format has no pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ class LoadedFile:
     size_bytes: int
     encoding: str
     text: str
-    fmt: str  # "markdown" | "html" | "text"
+    fmt: str  # "markdown" | "mdx" | "html" | "text" | "pdf" (pages separated by "\f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,13 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
     redactions: tuple[Redaction, ...] = ()
     code: tuple[tuple[int, int], ...] = ()  # spans of code blocks in ``body`` (no names are looked for there)
+    aliases: tuple[str, ...] = ()  # other names of the document (front matter ``aliases:``)
+    # Documents this one links to: wikilink targets and relative ``.md`` link targets, without
+    # ``#heading`` or ``.md`` (``[[Note#Part|see]]`` → ``Note``, ``[x](../a/b.md)`` → ``../a/b``).
+    links: tuple[str, ...] = ()
+    # (offset in ``body`` where a page starts, page number), ascending; () when the format has no
+    # pages. :func:`extract.clean.page_at` turns an offset into a page number for citations.
+    pages: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

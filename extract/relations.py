@@ -25,12 +25,13 @@ from typing import NamedTuple
 import ahocorasick
 import numpy as np
 
+from extract.chunk import split_sentences as sentence_spans
+from extract.normalize import HAN, HAN_RE
 from extract.records import Chunk, EntityType, Mention, RelationCandidate, RelationType
+from extract.timing import timed
 
 R = RelationType
 
-# The lookbehind follows the full stop it checks: the regex engine then scans for candidates.
-_SENT_END = re.compile(r"[。！？；!?]+[」』）)]*|\n+|\.(?<=[a-z0-9)]\.)(?=\s+[A-Z])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•・]|\d+[.)、]|[（(]?\d+[)）])\s+")
 _TABLE_ROW = re.compile(r"\|.*\||\t.*\t")
 _PUNCT = re.compile(r"[。！？，,.!?]")
@@ -44,8 +45,13 @@ class Sentence(NamedTuple):
     kind: str  # "prose" | "item" | "row" | "short"
 
 
+@timed("relations.split_sentences")
 def split_sentences(body: str) -> list[Sentence]:
-    """Sentences of ``body`` with their offsets; list items and table rows are marked."""
+    """Sentences of ``body`` with their offsets; list items and table rows are marked.
+
+    The sentences are :func:`extract.chunk.split_sentences`'s (one splitter for chunks and
+    evidence; no sentence crosses a newline); the kind is decided per line.
+    """
     out: list[Sentence] = []
     line_start = 0
     for line in body.split("\n"):
@@ -59,14 +65,7 @@ def split_sentences(body: str) -> list[Sentence]:
             kind = "item"
         elif len(line.strip()) < 30 and not _PUNCT.search(line):
             kind = "short"
-        pos = 0
-        for end in [*(m.end() for m in _SENT_END.finditer(line)), len(line)]:
-            seg = line[pos:end]
-            head = seg.lstrip()  # str.strip trims what str.isspace calls space
-            if head:
-                s = line_start + pos + len(seg) - len(head)
-                out.append(Sentence(s, s + len(head.rstrip()), kind))
-            pos = end
+        out.extend(Sentence(s, e, kind) for s, e in sentence_spans(line, line_start))
         line_start += len(line) + 1
     return out
 
@@ -486,7 +485,7 @@ _RULES: list[_Rule] = [
     _rule(
         "etc-kind",
         r"(?P<b>@)ENUM\s*等\s*(?:多種|各種|常見的?|主流的?|不同的?|其他)?\s*F{0,4}?(?P<a>@)"
-        r"(?=\s*(?:元件|組件|功能|類別|選項)|(?![\u3400-\u9fff]))",
+        r"(?=\s*(?:元件|組件|功能|類別|選項)|(?![" + HAN + "]))",
         "等",
         _category,
     ),
@@ -1078,7 +1077,7 @@ def _head(tpl: _Template, inside: Sequence[Mention], k: int, stop: int) -> int:
     return k
 
 
-_OWNED_NOUN = re.compile("的[^\ue000是為屬算]*[\u3400-\u9fff][^\ue000]*(?:是|為|屬於|算是)")
+_OWNED_NOUN = re.compile(f"的[^\ue000是為屬算]*[{HAN}][^\ue000]*(?:是|為|屬於|算是)")
 
 
 def _clause_subject(
@@ -1491,7 +1490,7 @@ def _possessive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Men
     return out
 
 
-_HAN = re.compile("[\u3400-\u9fff]")
+_HAN = HAN_RE
 _LINK_CHARS = frozenset("和與及或等是也都在可能會已就則還把被以")
 _MEMBER_HEADS = ("方法", "函數", "函式", "類別", "模組", "元件", "組件", "子模組")
 
@@ -1689,7 +1688,7 @@ _LEAD_HEADING = re.compile(
     r"(?:支援|支持|相容)的?(?:模型|硬體|平台|格式|框架)|(?:硬體|系統|平台)(?:需求|支援)|所需|依賴|相依|"
     r"(?i:supported|requirements|dependencies)"
 )
-_ITEM_MARK = re.compile(r"^[\s\-*•・>#]*(?:\d+[.)、]\s*)?[^\w\u3400-\u9fff（(\ue000]*")
+_ITEM_MARK = re.compile(r"^[\s\-*•・>#]*(?:\d+[.)、]\s*)?[^\w" + HAN + r"（(\ue000]*")
 _LABEL_END = re.compile(r"[：:](?!//)|\s[-–—]\s|｜|\|")
 _CODE_LINE = re.compile(
     r"[=;{}$<>]|^\s*(?:#|//|pip|python|cd|git|npm|npx|dotnet|curl|wget|sudo|brew|apt|export|set|from|import|"
@@ -1831,6 +1830,7 @@ def _section_topic(tpl: _Template, inside: Sequence[Mention], ids: set[int] | No
     return inside[_head(tpl, inside, k, len(tpl.text))] if k >= 0 else None
 
 
+@timed("relations.sentence_relations")
 def sentence_relations(
     doc_id: str,
     body: str,

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 from extract.classify import TypeClassifier, TypeGuess
 from extract.lexicon import LexEntry, Lexicon
-from extract.normalize import match_key, to_traditional
+from extract.normalize import HAN_RE, match_key, to_traditional
 from extract.patterns import variant_family
 from extract.records import Entity, EntityType, SurfaceStat, stable_id
 
 _SEPARATORS = re.compile(r"[\s\-_‐‑‒–—―·・/]+")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = HAN_RE
 # Confidence of a weak pattern name seen once in its document (see Extractor._require_support):
 # it becomes an entity only when a second document names it as well.
 SINGLE_SIGHTING = 0.3

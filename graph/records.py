@@ -8,6 +8,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract.records import RelationType
+
+# Relation types whose direction carries no meaning: stored source < target, drawn without arrows.
+SYMMETRIC = frozenset({RelationType.COMPARED_WITH, RelationType.RELATED_TO, RelationType.ALTERNATIVE_TO})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document's row in the workspace (its body only when asked for one document)."""
+
+    id: str
+    path: str
+    group: str  # the folder whose boilerplate statistics the document shares
+    title: str
+    date: str
+    author: str
+    tags: tuple[str, ...]
+    metadata: dict[str, Any]
+    encoding: str
+    size_bytes: int
+    raw_hash: str
+    aliases: tuple[str, ...] = ()  # front-matter aliases (Obsidian)
+    links: tuple[str, ...] = ()  # link targets as written ([[note]], relative .md links), normalised
+    pages: tuple[tuple[int, int], ...] = ()  # (body offset, page) where each page starts (PDF)
+    duplicate_of: str = ""  # id of the document this one repeats (then it is not indexed)
+    similarity: float = 0.0  # with that document: 1.0 exact, else the shingle Jaccard
+    body: str = ""
+
 
 @dataclass(frozen=True, slots=True)
 class Community:
@@ -30,6 +58,12 @@ class Citation:
     text: str  # the whole chunk
     score: float
     sentence: str = ""  # the sentence of the chunk that best supports the answer
+    page: int = 0  # the page the chunk starts on (PDF); 0 when the document has no pages
+
+    @property
+    def where(self) -> str:
+        """The path, with the page when there is one: ``slides.pdf, p. 12``."""
+        return f"{self.path}, p. {self.page}" if self.page else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +90,7 @@ class Answer:
                     "text": c.text,
                     "sentence": c.sentence,
                     "score": round(c.score, 4),
+                    **({"page": c.page} if c.page else {}),
                 }
                 for c in self.citations
             ],

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from extract.errors import ZhkgError
 
-class SettingsError(ValueError):
+
+class SettingsError(ZhkgError, ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
@@ -75,7 +77,7 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
-        return self.workspace / "zhkg.sqlite"
+        return workspace_db(self.workspace)
 
     @property
     def llm_configured(self) -> bool:
@@ -166,3 +168,21 @@ def _validate(s: Settings) -> None:
         raise SettingsError("boilerplate_min_share must be between 0 and 1")
     if s.boilerplate_min_docs < 2:
         raise SettingsError("boilerplate_min_docs must be at least 2")
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``; the app's auth gate uses the same rule."""
+    import ipaddress
+
+    host = (host or "").strip().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def workspace_db(workspace: Path) -> Path:
+    """The SQLite file that holds a workspace (the one place its name is spelled)."""
+    return workspace / "zhkg.sqlite"

@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 scripts/setup.sh --all
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy extract graph
+.venv/bin/mypy  # extract, graph, ui and app.py (files in pyproject.toml)
 neo4j_ws="$(mktemp -d /tmp/zhkg-test-neo4j.XXXXXX)"
 export ZHKG_NEO4J_BOLT_PORT="${ZHKG_NEO4J_BOLT_PORT:-$(.venv/bin/python -c \
   'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"

@@ -22,7 +22,7 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def corpus_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace ingested once from examples/corpus; tests must treat it as read-only."""
-    from graph.ingest import ingest_paths
+    from graph.build.ingest import ingest_paths
     from graph.settings import load_settings
 
     ws = tmp_path_factory.mktemp("corpus-ws") / "ws"

@@ -1,6 +1,6 @@
 """問答 / Ask page: GraphRAG questions with numbered citations and the evidence subgraph.
 
-The answering itself is :func:`graph.answer.ask`, imported lazily so that a
+The answering itself is :func:`graph.query.answer.ask`, imported lazily so that a
 missing or broken answer module shows a message instead of breaking the app.
 """
 
@@ -13,8 +13,10 @@ from typing import Any
 
 import streamlit as st
 
+from extract.errors import ZhkgError
 from ui import PageContext
 from ui.data import WorkspaceData
+from ui.text import plain, plain_answer
 from ui.viz import VizEdge, VizNode, node_size, show
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,7 @@ HISTORY = "ask_history"
 CONTEXT_MAX = 20  # neighbours drawn (dimmed) around the evidence
 
 
-class AskFailed(RuntimeError):
+class AskFailed(ZhkgError, RuntimeError):
     """A question could not be answered; the message is shown as is."""
 
 
@@ -33,16 +35,11 @@ def ask_question(
 ) -> Any:
     """Answer one question against the workspace; every failure becomes :class:`AskFailed`."""
     try:
-        from graph.answer import ask
+        from graph import api
     except ImportError as exc:
-        raise AskFailed(f"graph.answer: {exc}") from None
-    from graph.store import open_store
-
+        raise AskFailed(f"graph.api: {exc}") from None
     try:
-        with open_store(settings.workspace, readonly=True) as store:
-            return ask(store, settings, question, mode=mode, on_token=on_token)
-    except AskFailed:
-        raise
+        return api.ask(settings, question, mode, on_token=on_token)
     except Exception as exc:  # LLMError, StoreError, bugs: all shown as one line
         log.warning("ask failed", exc_info=True)
         raise AskFailed(f"{type(exc).__name__}: {exc}") from None
@@ -97,14 +94,16 @@ def _citations(ctx: PageContext, data: WorkspaceData | None, answer: Any) -> Non
     st.markdown(f"**{ctx.t('citations')}**")
     for i, c in enumerate(answer.citations, 1):
         label = data.doc_label(c.doc_id) if data else c.path
-        with st.expander(f"[{i}] {label}"):
+        if c.page:
+            label += f" · p. {c.page}"
+        with st.expander(f"[{i}] {plain(label)}"):
             sentence = getattr(c, "sentence", "")
             if sentence:
-                st.markdown(f"> **{sentence}**")
-                st.caption(f"{ctx.t('context')}：{c.text}")
+                st.markdown(f"> **{plain(sentence)}**")
+                st.caption(f"{ctx.t('context')}：{plain(c.text)}")
             else:
-                st.markdown(f"> {c.text}")
-            st.caption(f"{ctx.t('document')}: {c.path} · {ctx.t('chunk')}: {c.chunk_id}")
+                st.markdown(f"> {plain(c.text)}")
+            st.caption(f"{ctx.t('document')}: {plain(c.where)} · {ctx.t('chunk')}: {c.chunk_id}")
 
 
 def _show_answer(ctx: PageContext, data: WorkspaceData | None, item: dict[str, Any]) -> None:
@@ -112,7 +111,7 @@ def _show_answer(ctx: PageContext, data: WorkspaceData | None, item: dict[str, A
         st.error(item["error"])
         return
     answer = item["answer"]
-    st.markdown(answer.answer)
+    st.markdown(plain_answer(answer.answer))
     kind = ctx.t("answer_extractive") if answer.extractive else ctx.t("answer_generated")
     st.caption(f"{kind} · " + ctx.t("used_mode", mode=answer.mode, secs=item.get("secs", 0.0)))
     _citations(ctx, data, answer)
@@ -125,7 +124,7 @@ def _ask_now(ctx: PageContext, question: str, mode: str) -> dict[str, Any]:
 
     def on_token(tok: str) -> None:
         streamed.append(tok)
-        box.markdown("".join(streamed) + "▌")
+        box.markdown(plain_answer("".join(streamed)) + "▌")
 
     start = time.perf_counter()
     try:
@@ -158,12 +157,12 @@ def render(ctx: PageContext) -> None:
     with chat:
         for item in history:
             with st.chat_message("user"):
-                st.markdown(item["question"])
+                st.markdown(plain(item["question"]))
             with st.chat_message("assistant"):
                 _show_answer(ctx, data, item)
         if question and question.strip():
             with st.chat_message("user"):
-                st.markdown(question)
+                st.markdown(plain(question))
             with st.chat_message("assistant"):
                 item = _ask_now(ctx, question.strip(), str(mode))
                 history.append(item)

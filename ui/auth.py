@@ -13,7 +13,7 @@ import hmac
 
 import streamlit as st
 
-from graph.commands.app import is_loopback
+from graph.settings import is_loopback
 from ui import PageContext
 
 AUTH_KEY = "zhkg_auth"

@@ -1,7 +1,7 @@
 """Cypher page: named queries with parameter forms and a read-only console against Neo4j.
 
 Everything Neo4j-specific (the read-only guard, the named queries, the driver)
-belongs to ``graph.neo4j`` and ``graph.queries``, imported lazily; this page
+belongs to ``graph.neo4j`` and ``graph.neo4j.queries``, imported lazily; this page
 only collects input, reports errors as sentences and draws results.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from extract.errors import ZhkgError
 from ui import PageContext
 from ui.viz import VizEdge, VizNode, show
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 RESULT_GRAPH_MAX = 300
 
 
-class CypherFailed(RuntimeError):
+class CypherFailed(ZhkgError, RuntimeError):
     """A query was refused or failed; ``kind`` picks the message (refused, down, failed, missing)."""
 
     def __init__(self, kind: str, message: str) -> None:
@@ -57,9 +58,9 @@ def run_console(settings: Any, cypher: str, params: dict[str, Any] | None = None
 
 def named_queries() -> dict[str, Any]:
     try:
-        from graph.queries import named_queries as load
+        from graph.neo4j.queries import named_queries as load
     except ImportError as exc:
-        raise CypherFailed("missing", f"graph.queries: {exc}") from None
+        raise CypherFailed("missing", f"graph.neo4j.queries: {exc}") from None
     try:
         return dict(load())
     except Exception as exc:
@@ -68,9 +69,9 @@ def named_queries() -> dict[str, Any]:
 
 def run_named(settings: Any, name: str, params: dict[str, Any]) -> Any:
     try:
-        from graph.queries import run_named as run
+        from graph.neo4j.queries import run_named as run
     except ImportError as exc:
-        raise CypherFailed("missing", f"graph.queries: {exc}") from None
+        raise CypherFailed("missing", f"graph.neo4j.queries: {exc}") from None
     try:
         return run(settings, name, params)
     except Exception as exc:
@@ -89,7 +90,7 @@ def _field(obj: Any, *names: str, default: Any = None) -> Any:
 def form_params(raw: dict[str, tuple[str, bool]]) -> dict[str, Any]:
     """Form strings to pass on: blank optional ones are left out so their defaults apply.
 
-    Typing and range checks belong to ``graph.queries`` (which parses strings by
+    Typing and range checks belong to ``graph.neo4j.queries`` (which parses strings by
     the declared type), so the page and the CLI accept exactly the same input.
     """
     return {name: value for name, (value, required) in raw.items() if value.strip() or required}

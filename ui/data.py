@@ -17,8 +17,10 @@ from typing import Any
 
 import streamlit as st
 
+from extract.errors import ZhkgError
 from extract.normalize import match_key
 from extract.records import Entity, Relation
+from graph.records import Community, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -30,41 +32,42 @@ class WorkspaceData:
     workspace: str
     generation: str
     stats: dict[str, Any]
-    documents: dict[str, dict[str, Any]]
+    documents: dict[str, StoredDocument]
     entities: dict[str, Entity]
     relations: list[Relation]
-    communities: list[dict[str, Any]]
+    communities: list[Community]
     centrality: dict[str, float] = field(default_factory=dict)
     degree: dict[str, int] = field(default_factory=dict)
     relations_of: dict[str, list[Relation]] = field(default_factory=dict)
     communities_of: dict[str, list[str]] = field(default_factory=dict)
     search_keys: dict[str, list[str]] = field(default_factory=dict)
+    doc_links: list[tuple[str, str]] = field(default_factory=list)  # (source, target) document ids
 
     @property
-    def community_by_id(self) -> dict[str, dict[str, Any]]:
-        return {c["id"]: c for c in self.communities}
+    def community_by_id(self) -> dict[str, Community]:
+        return {c.id: c for c in self.communities}
 
     def doc_label(self, doc_id: str) -> str:
         doc = self.documents.get(doc_id)
         if doc is None:
             return doc_id
-        return f"{doc['title'] or Path(doc['path']).name} ({Path(doc['path']).name})"
+        return f"{doc.title or Path(doc.path).name} ({Path(doc.path).name})"
 
     def entity_name(self, entity_id: str) -> str:
         ent = self.entities.get(entity_id)
         return ent.name if ent else entity_id
 
 
-class WorkspaceMissing(RuntimeError):
+class WorkspaceMissing(ZhkgError, RuntimeError):
     """The workspace has no database yet (nothing ingested)."""
 
 
 def generation(workspace: Path) -> str:
     """The store's ingest counter: one small read, the cache key for everything else."""
+    from graph.settings import workspace_db
     from graph.store import open_store
 
-    db = workspace / "zhkg.sqlite"
-    if not db.exists():
+    if not workspace_db(workspace).exists():
         raise WorkspaceMissing(str(workspace))
     with open_store(workspace, readonly=True) as store:
         return store.meta("generation") or "0"
@@ -87,18 +90,19 @@ def read_workspace(workspace: Path, gen: str = "") -> WorkspaceData:
 
     with open_store(workspace, readonly=True) as store:
         stats = store.stats()
-        documents = {d["id"]: d for d in store.documents()}
+        documents = {d.id: d for d in store.documents()}
         entities = {e.id: e for e in store.entities()}
         relations = [r for r in store.relations() if r.source in entities and r.target in entities]
         communities = store.communities()
+        doc_links = store.doc_links()
     relations_of: dict[str, list[Relation]] = defaultdict(list)
     for rel in relations:
         relations_of[rel.source].append(rel)
         relations_of[rel.target].append(rel)
     communities_of: dict[str, list[str]] = defaultdict(list)
     for com in communities:
-        for eid in com["entity_ids"]:
-            communities_of[eid].append(com["id"])
+        for eid in com.entity_ids:
+            communities_of[eid].append(com.id)
     degree = {eid: len({_other(r, eid) for r in relations_of.get(eid, [])}) for eid in entities}
     data = WorkspaceData(
         workspace=str(workspace),
@@ -112,6 +116,7 @@ def read_workspace(workspace: Path, gen: str = "") -> WorkspaceData:
         degree=degree,
         relations_of=dict(relations_of),
         communities_of=dict(communities_of),
+        doc_links=doc_links,
         search_keys=search_index(entities.values()),
     )
     log.info("loaded workspace %s generation %s: %d entities", workspace, gen, len(entities))
@@ -125,27 +130,17 @@ def _other(rel: Relation, eid: str) -> str:
 def centrality(entities: dict[str, Entity], relations: list[Relation]) -> dict[str, float]:
     """PageRank over the weighted, undirected relation graph, scaled to [0, 1].
 
-    PageRank rather than raw degree so that a hub's neighbours rank above
-    leaves that merely co-occur once; mention counts break ties for isolated nodes.
+    The graph's one PageRank (:mod:`graph.build.centrality`, the numbers Neo4j stores), rather
+    than raw degree, so that a hub's neighbours rank above leaves that merely co-occur once;
+    mention counts break ties for isolated nodes.
     """
     ids = list(entities)
     if not ids:
         return {}
-    index = {eid: i for i, eid in enumerate(ids)}
-    scores: list[float]
-    try:
-        import igraph
+    from graph.build.centrality import compute_centrality
 
-        g = igraph.Graph(n=len(ids), edges=[(index[r.source], index[r.target]) for r in relations])
-        weights = [max(r.weight, 1e-6) for r in relations]
-        scores = list(g.pagerank(weights=weights if relations else None, directed=False))
-    except Exception:  # igraph missing or failing must not take the app down
-        log.warning("igraph pagerank failed; using degree centrality", exc_info=True)
-        deg = [0.0] * len(ids)
-        for r in relations:
-            deg[index[r.source]] += 1
-            deg[index[r.target]] += 1
-        scores = deg
+    ranks = compute_centrality(ids, ((r.source, r.target, r.weight) for r in relations))
+    scores = [ranks[eid][1] for eid in ids]
     mentions = [math.log1p(entities[eid].mention_count) for eid in ids]
     top_m = max(mentions) or 1.0
     combined = [s + 1e-6 * m / top_m for s, m in zip(scores, mentions, strict=True)]

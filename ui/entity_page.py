@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import PageContext
 from ui.data import WorkspaceData, chunk_text, evidence_for, search
+from ui.text import plain, plain_rows
 
 SELECTED = "entity_id"  # session key shared by the Graph and Entity pages
 
@@ -21,7 +22,7 @@ SELECTED = "entity_id"  # session key shared by the Graph and Entity pages
 def neighbours_by_type(data: WorkspaceData, entity_id: str) -> dict[str, list[tuple[str, str, float]]]:
     """relation type → [(neighbour id, arrow, weight)], strongest first; the arrow shows direction
     (↔ for symmetric types such as RELATED_TO)."""
-    from graph.store import SYMMETRIC
+    from graph.records import SYMMETRIC
 
     out: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     for rel in data.relations_of.get(entity_id, []):
@@ -75,10 +76,10 @@ def render_detail(ctx: PageContext, data: WorkspaceData, entity_id: str, *, head
     cols[2].markdown(f"**{t('aliases')}**  \n{', '.join(ent.aliases) or t('none')}")
     cols[3].markdown(f"**{t('extractors')}**  \n{', '.join(ent.extractors) or t('none')}")
     if ent.variant_of:
-        st.markdown(f"**{t('variant_of')}**: {data.entity_name(ent.variant_of)}")
+        st.markdown(f"**{t('variant_of')}**: {plain(data.entity_name(ent.variant_of))}")
     if ent.merges:
         with st.expander(t("merges")):
-            st.markdown("\n".join(f"- {m}" for m in ent.merges))
+            st.markdown("\n".join(f"- {plain(m)}" for m in ent.merges))
 
     st.markdown(f"#### {t('neighbours')}")
     groups = neighbours_by_type(data, entity_id)
@@ -86,12 +87,12 @@ def render_detail(ctx: PageContext, data: WorkspaceData, entity_id: str, *, head
         st.caption(t("none"))
     for rtype, items in groups.items():
         names = "、".join(f"{arrow} {data.entity_name(other)}" for other, arrow, _ in items)
-        st.markdown(f"- **{rtype}**: {names}")
+        st.markdown(f"- **{rtype}**: {plain(names)}")
 
     st.markdown(f"#### {t('evidence')}")
     rows = evidence_rows(data, entity_id, ctx.lang)
     if rows:
-        st.table(rows, hide_index=True)
+        st.table(plain_rows(rows), hide_index=True)
         chunk_ids = list(dict.fromkeys(r[t("chunk")] for r in rows))
         picked = st.selectbox(
             t("chunk"),
@@ -110,14 +111,14 @@ def render_detail(ctx: PageContext, data: WorkspaceData, entity_id: str, *, head
     cids = data.communities_of.get(entity_id, [])
     if cids:
         for cid in cids:
-            com = coms.get(cid, {})
-            st.markdown(f"- L{com.get('level', '?')} · {com.get('title') or cid}")
+            com = coms.get(cid)
+            st.markdown(f"- L{com.level} · {plain(com.title or cid)}" if com else f"- {cid}")
     else:
         st.caption(t("none"))
 
     st.markdown(f"#### {t('its_documents')}")
     if ent.doc_ids:
-        st.markdown("\n".join(f"- {data.doc_label(d)}" for d in ent.doc_ids))
+        st.markdown("\n".join(f"- {plain(data.doc_label(d))}" for d in ent.doc_ids))
     else:
         st.caption(t("none"))
 

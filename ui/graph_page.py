@@ -47,7 +47,8 @@ def select_subgraph(data: WorkspaceData, f: GraphFilters, focus: str = "") -> Gr
     if f.types:
         ids = {e for e in ids if str(data.entities[e].type) in f.types}
     if f.community:
-        members = set(data.community_by_id.get(f.community, {}).get("entity_ids", []))
+        chosen = data.community_by_id.get(f.community)
+        members = set(chosen.entity_ids if chosen else ())
         ids &= members
     if f.document:
         ids = {e for e in ids if f.document in data.entities[e].doc_ids}
@@ -120,16 +121,16 @@ def _filters(ctx: PageContext, data: WorkspaceData) -> GraphFilters:
             t("filter_types"), [str(x) for x in EntityType], format_func=ctx.type_name, key="g_types"
         )
         rtypes = c1.multiselect(t("filter_relations"), [str(x) for x in RelationType], key="g_rtypes")
-        coms = sorted(data.communities, key=lambda c: (-int(c["level"]), -float(c["rank"])))
+        coms = sorted(data.communities, key=lambda c: (-int(c.level), -float(c.rank)))
         community = c2.selectbox(
             t("filter_community"),
-            ["", *[c["id"] for c in coms]],
+            ["", *[c.id for c in coms]],
             format_func=lambda c: t("all") if not c else _community_label(data, c),
             key="g_community",
         )
         document = c2.selectbox(
             t("filter_document"),
-            ["", *sorted(data.documents, key=lambda d: data.documents[d]["path"])],
+            ["", *sorted(data.documents, key=lambda d: data.documents[d].path)],
             format_func=lambda d: t("all") if not d else data.doc_label(d),
             key="g_document",
         )
@@ -146,8 +147,10 @@ def _filters(ctx: PageContext, data: WorkspaceData) -> GraphFilters:
 
 
 def _community_label(data: WorkspaceData, cid: str) -> str:
-    com = data.community_by_id.get(cid, {})
-    return f"L{com.get('level', '?')} · {com.get('title') or cid} ({len(com.get('entity_ids', []))})"
+    com = data.community_by_id.get(cid)
+    if com is None:
+        return cid
+    return f"L{com.level} · {com.title or cid} ({len(com.entity_ids)})"
 
 
 def _search(ctx: PageContext, data: WorkspaceData) -> str:

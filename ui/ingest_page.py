@@ -3,7 +3,7 @@
 Uploads are written only to ``<workspace>/uploads/`` under sanitised names, and
 a folder must lie inside the allowed roots (the uploads folder plus
 ``settings.app_ingest_roots``); both checks resolve symlinks first. Ingest
-itself (:func:`graph.ingest.ingest_paths`) is all-or-nothing, so a failure
+itself (:func:`graph.api.ingest`) is all-or-nothing, so a failure
 leaves the workspace as it was.
 """
 
@@ -18,7 +18,10 @@ from typing import Any
 
 import streamlit as st
 
+from extract.errors import ZhkgError
+from extract.redact import redact_name
 from ui import PageContext
+from ui.text import plain_rows
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ _UNSAFE = re.compile(r"[^\w.\-()\[\] ]+", re.UNICODE)
 _MAX_NAME = 120
 
 
-class IngestRejected(ValueError):
+class IngestRejected(ZhkgError, ValueError):
     """Input the page refuses before ingest runs; ``key`` and ``values`` form the message."""
 
     def __init__(self, key: str, **values: object) -> None:
@@ -56,13 +59,17 @@ def safe_name(name: str) -> str:
 
 
 def save_upload(settings: Any, name: str, payload: bytes) -> Path:
-    """Write one uploaded file into ``<workspace>/uploads`` after the size and name checks."""
+    """Write one uploaded file into ``<workspace>/uploads`` after the size and name checks.
+
+    The file stays only until it is ingested (see :func:`forget_uploads`): what ingest keeps is
+    redacted, the raw upload is not. A secret in the name is redacted before it is a file name.
+    """
     limit = float(settings.upload_max_mb)
     size_mb = len(payload) / (1024 * 1024)
     if size_mb > limit:
         raise IngestRejected("file_too_large", name=name, mb=size_mb, limit=limit)
     folder = uploads_dir(settings).resolve()
-    target = (folder / safe_name(name)).resolve()
+    target = (folder / safe_name(redact_name(name)[0])).resolve()
     if target.parent != folder:
         raise IngestRejected("bad_name", name=name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -70,6 +77,16 @@ def save_upload(settings: Any, name: str, payload: bytes) -> Path:
     tmp.write_bytes(payload)
     tmp.replace(target)
     return target
+
+
+def forget_uploads(paths: list[Path]) -> None:
+    """Delete uploaded files once ingested: the workspace holds their redacted text, so the raw
+    bytes (which may hold the very secrets redaction removed) are not kept on disk."""
+    for p in paths:
+        try:
+            p.unlink()
+        except OSError:
+            log.warning("could not delete the ingested upload %s", p)
 
 
 def allowed_roots(settings: Any) -> list[Path]:
@@ -91,18 +108,28 @@ def check_folder(settings: Any, raw: str) -> Path:
     return real
 
 
+def root_of(settings: Any, path: Path) -> Path | None:
+    """The allowed ingest root that holds ``path`` (reads stay inside it, symlinks included)."""
+    real = Path(path).resolve()
+    return next((r for r in allowed_roots(settings) if real == r or r in real.parents), None)
+
+
 def run_ingest(
     settings: Any, paths: list[Path], progress: Callable[[int, int, str], None] | None = None
 ) -> Any:
     """Ingest ``paths``; every failure becomes an :class:`IngestRejected` with a readable message."""
     try:
-        from graph.ingest import ingest_paths
+        from graph import api
     except ImportError as exc:
         raise IngestRejected("ingest_unavailable", err=exc) from None
-    from graph.lock import WorkspaceBusy
+    from graph.store.lock import WorkspaceBusy
 
     try:
-        return ingest_paths(paths, settings, progress)
+        roots = {root_of(settings, p) for p in paths}
+        root = roots.pop() if len(roots) == 1 else None
+        if root is None:
+            raise IngestRejected("folder_outside", path=", ".join(map(str, paths)), roots="")
+        return api.ingest(paths, settings, progress, allowed_root=root)
     except WorkspaceBusy as exc:
         raise IngestRejected("ingest_busy", err=exc) from None
     except Exception as exc:  # the transaction rolled back; say so and keep the page alive
@@ -111,15 +138,11 @@ def run_ingest(
 
 
 def summary(report: Any) -> dict[str, Any]:
-    """The report as plain data, kept in the session to show after the rerun."""
-    return {
-        "ingested": int(getattr(report, "ingested", 0)),
-        "unchanged": int(getattr(report, "unchanged", 0)),
-        "removed": int(getattr(report, "removed", 0)),
-        "skipped": [list(x) for x in getattr(report, "skipped", [])],
-        "failed": [list(x) for x in getattr(report, "failed", [])],
-        "redactions": [list(x) for x in getattr(report, "redactions", [])],
-    }
+    """The report as plain data (its own JSON form), kept in the session to show after the rerun."""
+    if report is None:
+        return {"ingested": 0, "unchanged": 0, "removed": 0, "skipped": [], "failed": [], "redactions": []}
+    data: dict[str, Any] = report.to_json()
+    return data
 
 
 def _ingest_with_progress(ctx: PageContext, paths: list[Path], notes: list[str]) -> None:
@@ -152,14 +175,21 @@ def _show_report(ctx: PageContext, rep: dict[str, Any]) -> None:
     (st.success if not rep["failed"] else st.warning)(t("ingest_done", **counts))
     if rep["skipped"]:
         st.markdown(f"**{t('skipped')}**")
-        st.table([{t("path"): p, t("reason"): r} for p, r in rep["skipped"]], hide_index=True)
+        rows = [{t("path"): x["path"], t("reason"): x["reason"]} for x in rep["skipped"]]
+        st.table(plain_rows(rows), hide_index=True)
     if rep["failed"]:
         st.markdown(f"**{t('failed')}**")
-        st.table([{t("path"): p, t("reason"): r} for p, r in rep["failed"]], hide_index=True)
+        rows = [{t("path"): x["path"], t("reason"): x["reason"]} for x in rep["failed"]]
+        st.table(plain_rows(rows), hide_index=True)
     if rep["redactions"]:
         st.markdown(f"**{t('redactions')}**")
         st.table(
-            [{t("path"): p, t("line"): line, t("kind"): k} for p, line, k in rep["redactions"]],
+            plain_rows(
+                [
+                    {t("path"): x["path"], t("line"): x["line"] or t("in_name"), t("kind"): x["kind"]}
+                    for x in rep["redactions"]
+                ]
+            ),
             hide_index=True,
         )
 
@@ -187,7 +217,10 @@ def render(ctx: PageContext) -> None:
                 except IngestRejected as exc:
                     notes.append(t(exc.key, **exc.values))
             if saved:
-                _ingest_with_progress(ctx, saved, notes)
+                try:
+                    _ingest_with_progress(ctx, saved, notes)
+                finally:
+                    forget_uploads(saved)
             else:
                 st.session_state[REPORT] = {"error": "", "notes": notes, **summary(None)}
             st.session_state[UPLOAD_GEN] = gen + 1  # clears the uploader so a rerun cannot re-ingest

@@ -17,6 +17,7 @@ from typing import TypeVar
 import neo4j
 from neo4j import exceptions as nx
 
+from extract.errors import ZhkgError
 from graph.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Neo4jUnavailable(RuntimeError):
+class Neo4jUnavailable(ZhkgError, RuntimeError):
     """The server cannot be reached, refused the login, or is not configured."""
 
 

@@ -19,6 +19,7 @@ Graph model::
     (:Document)-[:HAS_CHUNK]->(:Chunk)-[:MENTIONS {count}]->(:Entity:<Type>)
     (:Entity)-[:<RELATION_TYPE> {id, weight, confidence, extractors, evidence_*}]->(:Entity)
     (:Entity)-[:IN_COMMUNITY]->(:Community)-[:PARENT]->(:Community)
+    (:Document)-[:LINKS_TO]->(:Document)
 
 Entity ``degree`` and ``pagerank`` are computed here (deterministic power iteration) so centrality
 queries work on Community servers without the GDS plugin.
@@ -34,7 +35,6 @@ import logging
 import re
 import sys
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,15 +43,14 @@ from functools import partial
 from typing import Any
 
 import neo4j
-import numpy as np
-import scipy.sparse as sp
 from tqdm import tqdm
 
 from extract.records import EntityType, RelationType
+from graph.build.centrality import compute_centrality
 from graph.neo4j.client import connect, with_retries
 from graph.neo4j.schema import ensure_schema
 from graph.settings import Settings
-from graph.store import Store
+from graph.store import Store, readers
 
 log = logging.getLogger(__name__)
 
@@ -123,59 +122,6 @@ class SyncReport:
 # -- the wanted graph, streamed from the store in id order (the store is only read) -----------------
 
 
-def compute_centrality(
-    entity_ids: Sequence[str], edges: Iterable[tuple[str, str, float]]
-) -> dict[str, tuple[int, float]]:
-    """Entity id → (degree, PageRank) over the entity-relation graph, undirected and weighted.
-
-    ``edges`` are (source, target, weight); those touching unknown entities and self-loops
-    are ignored. Degree counts relations touching the entity. PageRank uses relation
-    weights and the usual damping 0.85; it sums to 1 over all entities. Edges are packed
-    into flat arrays (16 bytes each, not a Python tuple per edge) so millions of relations
-    fit in a few tens of MB.
-    """
-    index = {eid: i for i, eid in enumerate(entity_ids)}
-    if not index:
-        return {}
-    ends = array("q")
-    weights = array("d")
-    for source, target, weight in edges:
-        i, j = index.get(source), index.get(target)
-        if i is not None and j is not None and i != j:
-            ends.extend((i, j))
-            weights.append(max(float(weight), 1e-9))
-    pairs = np.frombuffer(ends, dtype=np.int64).reshape(-1, 2)
-    degree = np.bincount(pairs.ravel(), minlength=len(index))
-    pagerank = _pagerank(len(index), pairs, np.frombuffer(weights, dtype=np.float64))
-    return {eid: (int(degree[i]), float(pagerank[i])) for eid, i in index.items()}
-
-
-def _pagerank(n: int, pairs: np.ndarray, weights: np.ndarray, damping: float = 0.85) -> np.ndarray:
-    """Weighted undirected PageRank by power iteration.
-
-    Deterministic: the same graph gives the same floats, bit for bit. igraph's solver varies in
-    the last digits from run to run, which flipped the content hash of an unchanged entity now
-    and then, so an unchanged sync rewrote it. Dangling entities spread their rank uniformly.
-    """
-    a = sp.csr_matrix(
-        (np.concatenate([weights, weights]), (np.concatenate([pairs[:, 0], pairs[:, 1]]),
-         np.concatenate([pairs[:, 1], pairs[:, 0]]))),
-        shape=(n, n),
-    )  # fmt: skip
-    strength = np.asarray(a.sum(axis=1)).ravel()
-    dangling = strength == 0
-    inv = np.divide(1.0, strength, out=np.zeros(n), where=~dangling)
-    step = sp.csr_matrix(a.multiply(inv[:, None]).T)  # column i: where rank at i flows
-    rank = np.full(n, 1.0 / n)
-    for _ in range(1000):
-        new = damping * (step @ rank + rank[dangling].sum() / n) + (1.0 - damping) / n
-        done = np.abs(new - rank).sum() < 1e-13
-        rank = new
-        if done:
-            break
-    return rank / rank.sum()
-
-
 def row_hash(*parts: Any) -> str:
     """Stable short hash of JSON-able values (what a node or relationship should hold)."""
     blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
@@ -192,166 +138,129 @@ class WantedGraph:
     """
 
     def __init__(self, store: Store) -> None:
-        self.conn = store.conn
+        self.store = store
 
     def documents(self) -> Iterator[Row]:
-        for r in self.conn.execute(
-            "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes, raw_hash"
-            " FROM documents ORDER BY id"
-        ):
+        for d in readers.documents_by_id(self.store):
             props = {
-                "path": r[1],
-                "title": r[3],
-                "group": r[2],
-                "date": r[4],
-                "author": r[5],
-                "tags": [str(t) for t in json.loads(r[6])],
-                "metadata_json": json.dumps(json.loads(r[7]), ensure_ascii=False, sort_keys=True),
-                "encoding": r[8],
-                "size_bytes": int(r[9]),
-                "raw_hash": r[10],
+                "path": d.path,
+                "title": d.title,
+                "group": d.group,
+                "date": d.date,
+                "author": d.author,
+                "tags": d.tags,
+                "metadata_json": json.dumps(d.metadata, ensure_ascii=False, sort_keys=True),
+                "encoding": d.encoding,
+                "size_bytes": d.size_bytes,
+                "raw_hash": d.raw_hash,
             }
-            yield {"id": r[0], "props": props, "h": row_hash(props)}
+            yield {"id": d.id, "props": props, "h": row_hash(props)}
 
     def chunks(self) -> Iterator[Row]:
         """Chunks of stored documents, each with its MENTIONS ``m`` ([[entity, count], ...]) and hash ``mh``.
 
-        Both queries walk an index in chunk-id order, so the two streams are merged here
+        Both readers walk an index in chunk-id order, so the two streams are merged here
         without collecting either.
         """
-        mentions = self.conn.execute(
-            "SELECT m.chunk_id, ek.entity_id, COUNT(*) FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
-            " JOIN entities e ON e.id = ek.entity_id GROUP BY m.chunk_id, ek.entity_id"
-            " ORDER BY m.chunk_id, ek.entity_id"
-        )
+        mentions = readers.chunk_entity_counts(self.store, by_chunk=True)
         pending = next(mentions, None)
-        for cid, doc_id, index, text, start, end, section in self.conn.execute(
-            'SELECT c.id, c.doc_id, c.idx, c.text, c.start, c."end", c.section FROM chunks c'
-            " JOIN documents d ON d.id = c.doc_id ORDER BY c.id"
-        ):
-            while pending is not None and pending[0] < cid:  # mentions of chunks without a document
+        for c in readers.chunks_by_id(self.store):
+            while pending is not None and pending.chunk_id < c.id:  # mentions of chunks without a document
                 pending = next(mentions, None)
             m: list[list[Any]] = []
-            while pending is not None and pending[0] == cid:
-                m.append([pending[1], int(pending[2])])
+            while pending is not None and pending.chunk_id == c.id:
+                m.append([pending.entity_id, pending.n])
                 pending = next(mentions, None)
             props = {
-                "doc_id": doc_id,
-                "index": index,
-                "text": text,
-                "start": start,
-                "end": end,
-                "section": section,
+                "doc_id": c.doc_id,
+                "index": c.idx,
+                "text": c.text,
+                "start": c.start,
+                "end": c.end,
+                "section": c.section,
             }
-            yield {"id": cid, "props": props, "h": row_hash(props), "m": m, "mh": row_hash(m)}
+            yield {"id": c.id, "props": props, "h": row_hash(props), "m": m, "mh": row_hash(m)}
 
     def centrality(self) -> dict[str, tuple[int, float]]:
         """Degree and PageRank per entity; entities and edges in the order the store lists them,
-        so PageRank's float sums (and therefore the hashes) do not change with this query."""
-        ids = [
-            eid for (eid,) in self.conn.execute("SELECT id FROM entities ORDER BY mention_count DESC, name")
-        ]
-        edges = self.conn.execute("SELECT source, target, weight FROM relations ORDER BY weight DESC, id")
-        return compute_centrality(ids, edges)
+        so PageRank's float sums (and therefore the hashes) do not change with the reading."""
+        ids = readers.entity_ids_by_salience(self.store)
+        return compute_centrality(ids, ((e.source, e.target, e.weight) for e in readers.edges(self.store)))
 
     def entities(self) -> Iterator[Row]:
         from extract.normalize import match_key
 
         centrality = self.centrality()
-        for r in self.conn.execute(
-            "SELECT e.id, e.name, e.type, e.aliases, e.extractors, e.confidence, e.mention_count,"
-            " e.variant_of,"
-            " (SELECT COUNT(*) FROM entity_docs d WHERE d.entity_id = e.id),"
-            " (SELECT json_group_array(k.key) FROM entity_keys k WHERE k.entity_id = e.id)"
-            " FROM entities e ORDER BY e.id"
-        ):
-            eid, name, etype, all_aliases = r[0], r[1], EntityType(r[2]), json.loads(r[3])
-            aliases = [a for a in all_aliases if a]
-            degree, pagerank = centrality[eid]
+        for e in readers.entities_by_id(self.store):
+            etype = EntityType(e.type)
+            aliases = [a for a in e.aliases if a]
+            degree, pagerank = centrality[e.id]
             label = type_label(etype)
-            keys = [*json.loads(r[9]), match_key(name), *(match_key(a) for a in all_aliases)]
+            keys = [*e.keys, match_key(e.name), *(match_key(a) for a in e.aliases)]
             props = {
-                "name": name,
+                "name": e.name,
                 "type": etype.value,
                 "aliases": aliases,
                 # One string for the full-text index; the separator keeps aliases from merging into one token.
                 "alias_text": " | ".join(aliases),
                 "match_keys": sorted(set(keys)),
-                "extractors": list(json.loads(r[4])),
-                "confidence": float(r[5]),
-                "mention_count": int(r[6]),
-                "doc_count": int(r[8]),
-                "variant_of": r[7],
+                "extractors": e.extractors,
+                "confidence": e.confidence,
+                "mention_count": e.mention_count,
+                "doc_count": e.doc_count,
+                "variant_of": e.variant_of,
                 "degree": degree,
                 "pagerank": pagerank,
             }
             # Hashed rounded: another BLAS or NumPy build may differ in the last digits.
             h = row_hash(label, {**props, "pagerank": f"{pagerank:.9g}"})
-            yield {"id": eid, "label": label, "props": props, "h": h}
+            yield {"id": e.id, "label": label, "props": props, "h": h}
 
     def relations(self) -> Iterator[Row]:
         """Relations between known entities (no self-loops) with their evidence, best first."""
-        rows = self.conn.execute(
-            "SELECT r.id, r.source, r.target, r.type, r.weight, r.confidence, r.extractors,"
-            " v.doc_id, v.chunk_id, v.text FROM relations r"
-            " JOIN entities s ON s.id = r.source JOIN entities t ON t.id = r.target"
-            " LEFT JOIN evidence v ON v.relation_id = r.id WHERE r.source != r.target"
-            " ORDER BY r.id, v.confidence DESC, v.doc_id, v.chunk_id"
-        )
-        for rid, group in itertools.groupby(rows, key=lambda row: row[0]):
+        rows = readers.relations_with_evidence(self.store)
+        for rid, group in itertools.groupby(rows, key=lambda row: row.id):
             first, *rest = list(group)
-            evidence = [first, *rest] if first[7] is not None else []
+            evidence = [first, *rest] if first.doc_id is not None else []
             props = {
-                "weight": float(first[4]),
-                "confidence": float(first[5]),
-                "extractors": list(json.loads(first[6])),
-                "evidence_chunk_ids": [ev[8] for ev in evidence],
-                "evidence_doc_ids": [ev[7] for ev in evidence],
-                "evidence_texts": [ev[9] for ev in evidence],
+                "weight": first.weight,
+                "confidence": first.confidence,
+                "extractors": first.extractors,
+                "evidence_chunk_ids": [ev.chunk_id for ev in evidence],
+                "evidence_doc_ids": [ev.doc_id for ev in evidence],
+                "evidence_texts": [ev.text for ev in evidence],
             }
-            source, target = first[1], first[2]
             yield {
                 "id": rid,
-                "source": source,
-                "target": target,
-                "type": rel_type(first[3]),
+                "source": first.source,
+                "target": first.target,
+                "type": rel_type(first.type),
                 "props": props,
-                "h": row_hash(source, target, props),
+                "h": row_hash(first.source, first.target, props),
             }
 
     def communities(self) -> Iterator[Row]:
-        for r in self.conn.execute(
-            "SELECT c.id, c.level, c.parent, c.title, c.summary, c.rank,"
-            " (SELECT COUNT(*) FROM community_members m WHERE m.community_id = c.id)"
-            " FROM communities c ORDER BY c.id"
-        ):
+        for c in readers.communities_by_id(self.store):
             props = {
-                "level": int(r[1]),
-                "parent": r[2],
-                "title": r[3],
-                "summary": r[4],
-                "rank": float(r[5]),
-                "size": int(r[6]),
+                "level": c.level,
+                "parent": c.parent,
+                "title": c.title,
+                "summary": c.summary,
+                "rank": c.rank,
+                "size": c.size,
             }
-            yield {"id": r[0], "props": props, "h": row_hash(props)}
+            yield {"id": c.id, "props": props, "h": row_hash(props)}
 
     def in_community(self) -> set[Pair]:
         """(entity, community) pairs: one per entity and level, so small next to chunks and mentions."""
-        return {
-            (a, b)
-            for a, b in self.conn.execute(
-                "SELECT m.entity_id, m.community_id FROM community_members m"
-                " JOIN entities e ON e.id = m.entity_id JOIN communities c ON c.id = m.community_id"
-            )
-        }
+        return readers.community_memberships(self.store)
 
     def parent(self) -> set[Pair]:
-        return {
-            (a, b)
-            for a, b in self.conn.execute(
-                "SELECT c.id, c.parent FROM communities c JOIN communities p ON p.id = c.parent"
-            )
-        }
+        return readers.community_parents(self.store)
+
+    def links(self) -> set[Pair]:
+        """(document, document) links: one per resolved ``[[wikilink]]`` or relative Markdown link."""
+        return set(self.store.doc_links())
 
 
 def wanted_graph(store: Store) -> WantedGraph:
@@ -381,6 +290,8 @@ _MERGE_PAIR = {
     " MERGE (a)-[:IN_COMMUNITY]->(b)",
     "PARENT": "UNWIND $rows AS row MATCH (a:Community {id: row[0]}) MATCH (b:Community {id: row[1]})"
     " MERGE (a)-[:PARENT]->(b)",
+    "LINKS_TO": "UNWIND $rows AS row MATCH (a:Document {id: row[0]}) MATCH (b:Document {id: row[1]})"
+    " MERGE (a)-[:LINKS_TO]->(b)",
 }
 # A chunk that was not in Neo4j before this sync has no MENTIONS yet: plain CREATE, no MERGE check.
 _CREATE_MENTIONS = (
@@ -400,6 +311,7 @@ _PAIR_ENDS = {
     "HAS_CHUNK": ("Document", "Chunk"),
     "IN_COMMUNITY": ("Entity", "Community"),
     "PARENT": ("Community", "Community"),
+    "LINKS_TO": ("Document", "Document"),
 }
 # Removing a node first deletes its relationships, tallied per type, so the report counts every
 # relationship that went away (a removed document's HAS_CHUNK, a removed chunk's MENTIONS, ...).
@@ -717,7 +629,7 @@ class _Sync:
             yield row
 
     def pairs(self, rel: str, wanted: set[Pair]) -> None:
-        """IN_COMMUNITY and PARENT: few (per entity and community), so compared as whole sets."""
+        """IN_COMMUNITY, PARENT and LINKS_TO: few (per entity, community, link): compared as whole sets."""
         have = _existing_pairs(self.driver, self.db, rel)
         remove = self.batch(_delete_pairs_query(rel), self.removed_relationships(rel))
         for pair in sorted(have - wanted):
@@ -792,6 +704,7 @@ def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> S
                     lambda: sync.relations(wanted.relations()),
                     lambda: sync.pairs("IN_COMMUNITY", wanted.in_community()),
                     lambda: sync.pairs("PARENT", wanted.parent()),
+                    lambda: sync.pairs("LINKS_TO", wanted.links()),
                     lambda: sync.chunks(wanted.chunks()),
                 ):
                     run_pass()

@@ -55,7 +55,7 @@ def app_workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     try:
         return Path(request.getfixturevalue("corpus_workspace"))
     except pytest.FixtureLookupError:
-        from graph.ingest import ingest_paths
+        from graph.build.ingest import ingest_paths
         from graph.settings import load_settings
 
         ws = tmp_path_factory.mktemp("corpus") / "ws"

@@ -195,6 +195,7 @@ def test_bad_upload_gives_readable_message(page: Any, app_server: dict[str, str]
 PAGES = (
     ("", "圖譜", True),
     ("entity", "實體", False),
+    ("documents", "文件", False),
     ("communities", "社群", True),
     ("ask", "問答", False),
     ("cypher", "Cypher", False),

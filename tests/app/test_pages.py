@@ -259,14 +259,15 @@ def test_communities_page(mini_workspace: Path) -> None:
 
 
 def test_hierarchy_order() -> None:
+    from graph.records import Community
     from ui.communities_page import hierarchy
 
     coms = [
-        {"id": "a", "level": 0, "parent": "top", "rank": 1.0},
-        {"id": "top", "level": 1, "parent": "", "rank": 2.0},
-        {"id": "b", "level": 0, "parent": "top", "rank": 3.0},
+        Community(id="a", level=0, parent="top", entity_ids=(), rank=1.0),
+        Community(id="top", level=1, parent="", entity_ids=(), rank=2.0),
+        Community(id="b", level=0, parent="top", entity_ids=(), rank=3.0),
     ]
-    assert [(d, c["id"]) for d, c in hierarchy(coms)] == [(0, "top"), (1, "b"), (1, "a")]
+    assert [(d, c.id) for d, c in hierarchy(coms)] == [(0, "top"), (1, "b"), (1, "a")]
 
 
 # -- ask -----------------------------------------------------------------------------------------
@@ -444,11 +445,10 @@ def test_ingest_page_nothing_uploaded(tmp_path: Path) -> None:
 
 
 def test_ingest_report_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from types import SimpleNamespace
-
     import ui.ingest_page as ip
+    from graph.build.ingest import IngestReport
 
-    report = SimpleNamespace(
+    report = IngestReport(
         ingested=1,
         unchanged=2,
         removed=0,
@@ -517,7 +517,7 @@ def test_cypher_console_refusal_is_shown(mini_workspace: Path, monkeypatch: pyte
 def test_zhkg_app_refuses_public_host_without_password(
     capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    from graph.cli import main
+    from graph.cli.main import main
 
     monkeypatch.delenv("ZHKG_APP_PASSWORD", raising=False)
     assert main(["app", "--host", "0.0.0.0"]) == 1
@@ -526,7 +526,7 @@ def test_zhkg_app_refuses_public_host_without_password(
 
 
 def test_zhkg_app_command_line(tmp_path: Path) -> None:
-    from graph.commands.app import command_line
+    from graph.cli.app import command_line
     from graph.settings import load_settings
 
     s = load_settings(env={}, overrides={"workspace": tmp_path, "app_port": 9999, "upload_max_mb": 2.5})
@@ -609,3 +609,47 @@ def test_navigation_reads_workspace_once_per_generation(
         store.set_meta("generation", "2")  # what an ingest does
     assert_clean(page_test("graph", ws))
     assert reads == ["1", "2"]
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def notes_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Obsidian-style sample notes (examples/obsidian), ingested."""
+    from graph.build.ingest import ingest_paths
+    from graph.settings import load_settings
+
+    ws = tmp_path_factory.mktemp("notes") / "ws"
+    report = ingest_paths(
+        [REPO / "examples" / "obsidian"], load_settings(env={}, overrides={"workspace": ws})
+    )
+    assert report.ingested == 7 and not report.failed
+    return ws
+
+
+def test_documents_filter_links_and_entities(notes_workspace: Path) -> None:
+    from ui.data import read_workspace
+    from ui.documents_page import all_tags, entities_in, filter_documents, links_of
+
+    data = read_workspace(notes_workspace)
+    by_title = {d.title: d for d in data.documents.values()}
+    ollama = by_title["Ollama"]
+    assert [d.title for d in filter_documents(data, "歐拉瑪")] == ["Ollama"]  # an alias finds its note
+    assert "RAG" in all_tags(data)
+    assert {d.title for d in filter_documents(data, tags=("RAG",))} == {"RAG 檢索增強生成", "向量資料庫"}
+    out, inc = links_of(data, ollama.id)
+    assert out and all(data.documents[o].id != ollama.id for o in out)
+    assert any(ollama.id in links_of(data, o)[1] for o in out)  # a link is seen from both ends
+    assert inc, "other notes link to Ollama"
+    assert "Ollama" in {data.entity_name(e) for e in entities_in(data, ollama.id)}
+
+
+def test_documents_page_renders_links(notes_workspace: Path) -> None:
+    at = page_test("documents", notes_workspace)
+    assert_clean(at)
+    body = texts(at)
+    assert "連到" in body and "被連結自" in body and "7 / 7 份文件" in body
+    at.text_input(key="doc_query").set_value("歐拉瑪").run()
+    assert_clean(at)
+    assert "1 / 7 份文件" in texts(at)

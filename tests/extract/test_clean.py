@@ -112,7 +112,8 @@ def test_boilerplate_blocks_dropped_from_body_headings_kept() -> None:
         Block("item", "短項目"),
     ]
     hashes = [block_hash(b) for b in blocks]
-    body, sections, _ = assemble(blocks, hashes, {hashes[1], hashes[0], hashes[3]})
+    a = assemble(blocks, hashes, {hashes[1], hashes[0], hashes[3]})
+    body, sections = a.body, a.sections
     assert body == "前言\n這篇介紹 LoRA。\n短項目"  # heading and too-short item are never boilerplate
     assert sections == [(0, "前言")]
     assert not can_be_boilerplate(blocks[3]) and can_be_boilerplate(blocks[1])
@@ -121,7 +122,9 @@ def test_boilerplate_blocks_dropped_from_body_headings_kept() -> None:
 def test_plain_text_first_short_line_is_the_title() -> None:
     p = parse("台北本地 LLM 小聚 會後筆記\n日期：2024 年 4 月 20 日\n\n今天談 Ollama。", "text")
     assert p.title == "台北本地 LLM 小聚 會後筆記"
-    assert parse("今天談 Ollama 與 vLLM 的部署經驗。\n第二行。", "text").title == ""
+    # no heading: the first line (to its first sentence end) is the title, and it is not a front-matter one
+    first = parse("今天談 Ollama 與 vLLM 的部署經驗。\n第二行。", "text")
+    assert first.title == first.text_title == "今天談 Ollama 與 vLLM 的部署經驗。" and first.meta_title == ""
 
 
 def test_heading_of_an_all_boilerplate_section_is_dropped() -> None:
@@ -132,7 +135,8 @@ def test_heading_of_an_all_boilerplate_section_is_dropped() -> None:
         Block("paragraph", "作者：林怡君，白天寫程式，晚上研究本地模型。"),
     ]
     hashes = [block_hash(b) for b in blocks]
-    body, sections, _ = assemble(blocks, hashes, {hashes[3]})
+    a = assemble(blocks, hashes, {hashes[3]})
+    body, sections = a.body, a.sections
     assert body == "教學\n本文介紹 Dify 與 Ollama 的整合方式。"
     assert sections == [(0, "教學")]
 

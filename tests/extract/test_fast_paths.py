@@ -11,15 +11,12 @@ import random
 import re
 
 import numpy as np
-import pytest
 
-from extract.chunk import split_sentences as chunk_sentences
 from extract.clean import _squash
 from extract.lexicon import best_cover, latin_boundaries_ok
 from extract.records import Chunk
 from extract.redact import _TRIGGER, _may_hold_secret
 from extract.relations import ChunkIndex
-from extract.relations import split_sentences as relation_sentences
 
 ALPHABET = "aZ9_.-:/+@ \t\n。！？；…」)]|•-1.語言模型\u3000"
 
@@ -57,63 +54,6 @@ def test_vectorised_latin_boundaries_match_the_per_span_check() -> None:
         ends = np.array([e for _, e in spans])
         got = latin_boundaries_ok(text, starts, ends).tolist()
         assert got == [_boundary_ok_reference(text, s, e) for s, e in spans]
-
-
-_REL_END = re.compile(r"[。！？；!?]+[」』）)]*|\n+|(?<=[a-z0-9)])\.(?=\s+[A-Z])")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•・]|\d+[.)、]|[（(]?\d+[)）])\s+")
-_TABLE_ROW = re.compile(r"\|.*\||\t.*\t")
-
-
-def _relation_sentences_reference(body: str) -> list[tuple[int, int, str]]:
-    out = []
-    line_start = 0
-    for line in body.split("\n"):
-        kind = "prose"
-        if _TABLE_ROW.search(line):
-            kind = "row"
-        elif _LIST_ITEM.match(line):
-            kind = "item"
-        elif len(line.strip()) < 30 and not re.search(r"[。！？，,.!?]", line):
-            kind = "short"
-        pos = 0
-        bounds = [m.end() for m in _REL_END.finditer(line)] + [len(line)]
-        for end in bounds:
-            s, e = pos, end
-            if line[s:e].strip():
-                while s < e and line[s].isspace():
-                    s += 1
-                while e > s and line[e - 1].isspace():
-                    e -= 1
-                out.append((line_start + s, line_start + e, kind))
-            pos = end
-        line_start += len(line) + 1
-    return out
-
-
-_CHUNK_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[」』”’）)\]】]*|(?<=[A-Za-z0-9)\]])[.!?](?=\s)|\n")
-
-
-def _chunk_sentences_reference(text: str, base: int) -> list[tuple[int, int]]:
-    spans = []
-    start = 0
-    cuts = [(m.end() if m.group() != "\n" else m.start(), m.end()) for m in _CHUNK_END.finditer(text)]
-    for end, nxt in [*cuts, (len(text), len(text))]:
-        s, e = start, end
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((base + s, base + e))
-        start = nxt
-    return spans
-
-
-@pytest.mark.parametrize("seed", [2, 3])
-def test_sentence_splits_match_the_plain_loops(seed: int) -> None:
-    for text in _texts(500, seed, 120):
-        assert [tuple(s) for s in relation_sentences(text)] == _relation_sentences_reference(text)
-        assert chunk_sentences(text, 7) == _chunk_sentences_reference(text, 7)
 
 
 def _chunk_for_reference(chunks: list[Chunk], start: int, end: int) -> str:

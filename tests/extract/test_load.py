@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -62,35 +63,55 @@ def test_oversize_file_is_skipped(tmp_path: Path) -> None:
         load_file(_found(p), 1000)
 
 
-def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
-    import os
-
+def test_unreadable_file_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "secret.md"
     p.write_text(TRAD, encoding="utf-8")
-    p.chmod(0)
-    try:
-        if os.access(p, os.R_OK):  # root can read anything: simulate with a folder of the same name
-            p.chmod(0o644)
-            p.unlink()
-            p.mkdir()
-            with pytest.raises(SkipFile, match="unreadable"):
-                load_file(_found(p), 10**6)
-        else:
-            with pytest.raises(SkipFile, match="permission"):
-                load_file(_found(p), 10**6)
-    finally:
-        if p.is_file():
-            p.chmod(0o644)
+    real_open = os.open
+
+    def denied(path: str, flags: int, *args: int) -> int:
+        if str(path) == str(p.resolve()):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    # root can read anything, so the refusal is simulated at the one call that opens files
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(SkipFile, match="permission denied"):
+        load_file(_found(p), 10**6)
+
+
+def test_a_folder_is_not_opened_as_a_file(tmp_path: Path) -> None:
+    d = tmp_path / "folder.md"
+    d.mkdir()
+    with pytest.raises(SkipFile, match=r"not a regular file \(a folder\)"):
+        load_file(_found(d), 10**6)
 
 
 def test_discover_walks_folders_and_reports_odd_paths(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / ".hidden").mkdir()
-    for name in ("a.md", "sub/b.html", "sub/c.txt", ".hidden/d.md", "e.pdf", "f.markdown", "g.HTM"):
+    names_in = ("a.md", "sub/b.html", "sub/c.txt", ".hidden/d.md", "e.png", "f.markdown", "g.HTM", "h.pdf")
+    for name in names_in:
         (tmp_path / name).write_text("x", encoding="utf-8")
-    found, problems = discover([tmp_path, tmp_path / "e.pdf", tmp_path / "missing.md", tmp_path / "a.md"])
+    found, problems = discover([tmp_path, tmp_path / "e.png", tmp_path / "missing.md", tmp_path / "a.md"])
     names = sorted(Path(f.given).name for f in found)
-    assert names == ["a.md", "b.html", "c.txt", "f.markdown", "g.HTM"]  # a.md once, hidden skipped
+    assert names == ["a.md", "b.html", "c.txt", "f.markdown", "g.HTM", "h.pdf"]  # a.md once, hidden skipped
     reasons = dict(problems)
-    assert "unsupported" in reasons[str(tmp_path / "e.pdf")]
-    assert "no such file" in reasons[str(tmp_path / "missing.md")]
+    assert "unsupported" in reasons[str(tmp_path / "e.png")]
+    assert reasons[str(tmp_path / "missing.md")] == "no such file or folder"  # ingest counts it as failed
+    assert len(problems) == 2
+
+
+def test_discover_of_dot_gives_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.md").write_text(TRAD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    found, problems = discover(["."])
+    assert [f.given for f in found] == ["sub/x.md"] and not problems
+    assert found[0].real == (tmp_path / "sub" / "x.md").resolve()
+
+
+def test_oversize_message_counts_mib(tmp_path: Path) -> None:
+    p = tmp_path / "big.txt"
+    p.write_bytes(b"a" * (3 * 1024 * 1024))
+    with pytest.raises(SkipFile, match=r"^too large \(3\.0 MiB > limit 2\.0 MiB\)$"):
+        load_file(_found(p), 2 * 1024 * 1024)

@@ -151,7 +151,7 @@ def write_corpus(
     relations: Sequence[tuple[str, str, RelationType, str, str]] = RELATIONS,
 ) -> None:
     """Write documents, chunks, mentions, candidates and the resolved graph into ``store``."""
-    from graph.communities import refresh
+    from graph.build.communities import refresh
 
     entities = [
         Entity(id=stable_id("e", name), name=name, type=t, aliases=aliases)

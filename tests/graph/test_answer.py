@@ -8,10 +8,10 @@ import pytest
 from fake_openai import FakeOpenAI, Reply
 from rag_corpus import INJECTION
 
-from graph.answer import EXTRACTIVE_LABEL, QuestionError, ask
-from graph.llm import LLMClient
-from graph.prompts import ANSWER_SYSTEM, clean_citations, neutralise
-from graph.search.index import get_index
+from graph.llm.client import LLMClient
+from graph.llm.prompts import ANSWER_SYSTEM, clean_citations, neutralise
+from graph.query.answer import EXTRACTIVE_LABEL, QuestionError, ask
+from graph.query.index import get_index
 from graph.settings import Settings
 from graph.store import Store
 
@@ -37,8 +37,8 @@ def test_extractive_answer_in_every_mode(rag_store: Store, rag_settings: Setting
 
 
 def test_every_asked_type_has_a_chinese_heading() -> None:
-    from graph.answer import _TYPE_NAMES
-    from graph.search.global_ import TYPE_WORDS
+    from graph.query.answer import _TYPE_NAMES
+    from graph.query.global_ import TYPE_WORDS
 
     assert {t for _, t in TYPE_WORDS} <= set(_TYPE_NAMES)
     assert _TYPE_NAMES["DATASET"] == "資料集"
@@ -143,7 +143,7 @@ def test_prompt_helpers() -> None:
 
 
 def test_citations_point_at_a_sentence_of_their_chunk(corpus_workspace) -> None:  # type: ignore[no-untyped-def]
-    from graph.answer import ask, neutralise_markers
+    from graph.query.answer import ask, neutralise_markers
     from graph.settings import load_settings
     from graph.store import open_store
 

@@ -6,7 +6,7 @@ import itertools
 import random
 
 from extract.records import Entity, EntityType, Relation, RelationType, stable_id
-from graph.communities import build_communities, hierarchy, refresh
+from graph.build.communities import build_communities, hierarchy, refresh
 from graph.settings import load_settings
 from graph.store import Store
 
@@ -90,8 +90,8 @@ def test_refresh_writes_communities_and_is_stable(rag_store: Store, rag_settings
         out = refresh(rag_store, settings)
     after = rag_store.communities()
     assert len(out) == len(after) > 0
-    assert [c["id"] for c in before] == [c["id"] for c in after]
-    assert {c["level"] for c in after} >= {0}
+    assert [c.id for c in before] == [c.id for c in after]
+    assert {c.level for c in after} >= {0}
     version = rag_store.meta("communities_version")
     with rag_store.transaction():
         refresh(rag_store, settings)

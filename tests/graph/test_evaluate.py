@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from extract.records import Document, Entity, EntityType, Mention, RelationCandidate, RelationType
-from graph.evaluate import GoldError, format_report, match_doc_path, run_eval
+from graph.eval.extraction import GoldError, format_report, match_doc_path, run_eval
 from graph.store import Store, open_store
 
 
@@ -144,8 +144,8 @@ def test_borderline_gold_counts_for_precision_not_recall(workspace: Store, tmp_p
 
 
 def test_real_corpus_eval_ingests_and_scores_each_split(tmp_path: Path) -> None:
-    from graph.evaluate import format_scores, real_gold_dirs, score_corpus
-    from graph.ingest import ingest_paths
+    from graph.build.ingest import ingest_paths
+    from graph.eval.extraction import format_scores, real_gold_dirs, score_corpus
     from graph.settings import Settings
 
     corpus = tmp_path / "corpora" / "mini"

@@ -9,9 +9,9 @@ import pytest
 
 from extract.normalize import match_key
 from extract.records import Chunk, Document, Entity, EntityType, Mention, RelationCandidate, RelationType
-from graph.cli import main
-from graph.export import csv_tables, export_dict, to_graphml, write_atomic
+from graph.cli.main import main
 from graph.store import open_store
+from graph.store.export import csv_tables, export_dict, to_graphml, write_atomic
 
 ALL_TYPES = {t.value for t in EntityType}
 # One entity of every type, all in one sentence so that each is linked to the next.

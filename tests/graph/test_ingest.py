@@ -7,15 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from extract.records import EntityType
-from graph.ingest import ingest_paths, remove_paths
-from graph.lock import WorkspaceBusy, WorkspaceLock
+from graph.build.ingest import ingest_paths, remove_paths
 from graph.settings import Settings, load_settings
 from graph.store import open_store
+from graph.store.lock import WorkspaceBusy, WorkspaceLock
 
 DOC = """---
 title: {title}
@@ -45,7 +47,7 @@ def write_docs(folder: Path, n: int, extra: str = "") -> list[Path]:
 
 def bodies(ws: Path) -> dict[str, str]:
     with open_store(ws, readonly=True) as s:
-        return {d["path"]: s.document(d["id"])["body"] for d in s.documents()}  # type: ignore[index]
+        return {d.path: s.document(d.id).body for d in s.documents()}  # type: ignore[union-attr]
 
 
 def test_ingest_counts_and_incremental(tmp_path: Path) -> None:
@@ -111,8 +113,13 @@ def test_remove_document_and_orphans(tmp_path: Path) -> None:
         assert s.stats()["documents"] == 2
         assert "milvus" not in {e.name.lower() for e in s.entities()}
         assert "ollama" in {e.name.lower() for e in s.entities()}
-        lonely_id = [d for d in s.documents() if d["path"] == str(lonely)]
+        lonely_id = [d for d in s.documents() if d.path == str(lonely)]
         assert lonely_id == []
+
+
+def _snapshot(s: Any) -> str:
+    state = [s.stats(), [asdict(d) for d in s.documents()], [c.id for c in s.chunks()]]
+    return json.dumps(state, sort_keys=True)
 
 
 def test_bad_files_skipped_run_continues(tmp_path: Path) -> None:
@@ -131,8 +138,8 @@ def test_bad_files_skipped_run_continues(tmp_path: Path) -> None:
     assert [Path(p).name for p, _ in report.failed] == ["nope.md"]
     assert report.ingested == 2
     with open_store(ws, readonly=True) as s:
-        big5 = next(d for d in s.documents() if d["path"].endswith("big5.txt"))
-        assert big5["encoding"] == "big5"
+        big5 = next(d for d in s.documents() if d.path.endswith("big5.txt"))
+        assert big5.encoding == "big5"
 
 
 def test_no_stored_byte_contains_any_secret_kind(tmp_path: Path) -> None:
@@ -161,14 +168,12 @@ def test_no_stored_byte_contains_any_secret_kind(tmp_path: Path) -> None:
             data = f.read_bytes()
             for secret in secrets:
                 assert secret.encode() not in data, (f, secret[:6])
-    from graph.export import to_graphml, to_json
+    from graph.store.export import to_graphml, to_json
 
     with open_store(ws, readonly=True) as s:
         exported = to_json(s) + to_graphml(s)
         assert not any(secret in exported for secret in secrets)
-        assert "[REDACTED:huggingface_token]" in next(
-            d["title"] for d in s.documents() if d["path"].endswith("md")
-        )
+        assert "[REDACTED:huggingface_token]" in next(d.title for d in s.documents() if d.path.endswith("md"))
 
 
 def test_lock_refuses_second_writer(tmp_path: Path) -> None:
@@ -188,7 +193,7 @@ def test_lock_from_another_process(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from graph.lock import WorkspaceLock\n"
+            "import sys, time; from pathlib import Path; from graph.store.lock import WorkspaceLock\n"
             f"l = WorkspaceLock(Path({str(ws)!r})); l.acquire(); print('locked', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
@@ -209,7 +214,7 @@ KILLER = """
 import os, signal, sys
 from pathlib import Path
 import graph.store as store_mod
-from graph.ingest import ingest_paths
+from graph.build.ingest import ingest_paths
 from graph.settings import load_settings
 
 original = store_mod.Store.replace_extractions
@@ -232,7 +237,9 @@ def test_kill_mid_ingest_leaves_previous_state(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ingest_paths([corpus], settings_for(ws))
     with open_store(ws, readonly=True) as s:
-        before = json.dumps([s.stats(), s.documents(), [c.id for c in s.chunks()]], sort_keys=True)
+        before = json.dumps(
+            [s.stats(), [asdict(d) for d in s.documents()], [c.id for c in s.chunks()]], sort_keys=True
+        )
     for i in range(3):
         (corpus / f"post-{i}.md").write_text(DOC.format(title=f"新版 {i}", extra="加上 Dify。"), "utf-8")
     (corpus / "post-new.md").write_text(DOC.format(title="新文章", extra=""), "utf-8")
@@ -245,7 +252,9 @@ def test_kill_mid_ingest_leaves_previous_state(tmp_path: Path) -> None:
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     with open_store(ws, readonly=True) as s:  # readable, and exactly the old state
-        after = json.dumps([s.stats(), s.documents(), [c.id for c in s.chunks()]], sort_keys=True)
+        after = json.dumps(
+            [s.stats(), [asdict(d) for d in s.documents()], [c.id for c in s.chunks()]], sort_keys=True
+        )
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert after == before
     report = ingest_paths([corpus], settings_for(ws))  # and the next run completes
@@ -305,10 +314,10 @@ def test_parallel_extraction_gives_the_same_graph(
 ) -> None:
     import shutil
 
-    import graph.ingest
-    from graph.export import export_dict
+    import graph.build.ingest
+    from graph.store.export import export_dict
 
-    monkeypatch.setattr(graph.ingest, "EXTRACT_WINDOW", 40)  # several windows in flight, a ragged last one
+    monkeypatch.setattr(graph.build.ingest, "EXTRACT_WINDOW", 40)  # several windows, a ragged last one
     corpus = tmp_path / "many"
     for i in range(5):  # 155 documents: enough for the process pool to start
         shutil.copytree(corpus_dir, corpus / f"copy{i}")
@@ -342,10 +351,10 @@ def test_a_document_whose_extraction_fails_fails_alone_and_is_retried(tmp_path: 
         ("bad.md", "extraction failed: ValueError: boom")
     ]
     with open_store(ws, readonly=True) as s:
-        docs = {Path(d["path"]).name: d for d in s.documents()}
-        assert docs["bad.md"]["raw_hash"] == ""  # so the next run retries it
-        assert s.chunks(docs["bad.md"]["id"]) == [] and len(s.chunks(docs["post-0.md"]["id"])) >= 1
+        docs = {Path(d.path).name: d for d in s.documents()}
+        assert docs["bad.md"].raw_hash == ""  # so the next run retries it
+        assert s.chunks(docs["bad.md"].id) == [] and len(s.chunks(docs["post-0.md"].id)) >= 1
     retry = ingest_paths([corpus], settings_for(ws))
     assert (retry.ingested, retry.unchanged, retry.failed) == (1, 3, [])
     with open_store(ws, readonly=True) as s:
-        assert any("Ollama" in c.text for c in s.chunks(docs["bad.md"]["id"]))
+        assert any("Ollama" in c.text for c in s.chunks(docs["bad.md"].id))

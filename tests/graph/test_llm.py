@@ -7,7 +7,7 @@ import socket
 import pytest
 from fake_openai import FakeOpenAI, Reply
 
-from graph.llm import LLMClient, LLMError, estimate_tokens
+from graph.llm.client import LLMClient, LLMError, estimate_tokens
 from graph.settings import load_settings
 
 MSG = [{"role": "user", "content": "你好"}]
@@ -114,7 +114,7 @@ def test_malformed_response_is_reported(fake_openai: tuple[FakeOpenAI, str]) -> 
     server, _url = fake_openai
     server.models = ["fake-model"]
     server.script = [Reply(content="x")]
-    import graph.llm as llm_mod
+    import graph.llm.client as llm_mod
 
     with pytest.raises(LLMError, match="choices"):
         llm_mod._content_of(__import__("httpx").Response(200, json={"nothing": 1}))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.qa_eval import QAGoldError, doc_matches, evaluate, key_found, load_questions, summarise
+from graph.eval.qa import QAGoldError, doc_matches, evaluate, key_found, load_questions, summarise
 from graph.settings import Settings
 from graph.store import Store
 

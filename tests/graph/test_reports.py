@@ -6,9 +6,9 @@ from fake_openai import FakeOpenAI, Reply
 from rag_corpus import write_corpus
 
 from extract.records import Entity, EntityType, Evidence, Relation, RelationType
-from graph.communities import refresh
-from graph.llm import LLMClient
-from graph.reports import REPORT_CACHE_PREFIX, TYPE_LABELS, content_hash, extractive_report, zh_tw
+from graph.build.communities import refresh
+from graph.build.reports import REPORT_CACHE_PREFIX, TYPE_LABELS, content_hash, extractive_report, zh_tw
+from graph.llm.client import LLMClient
 from graph.settings import load_settings
 from graph.store import Store, open_store
 

@@ -12,14 +12,14 @@ import pytest
 import scipy.sparse as sp
 from rag_corpus import write_corpus
 
-import graph.search.index as index_mod
-from graph.search import packed
-from graph.search.bm25 import BM25, SortedVocab
-from graph.search.global_ import global_search
-from graph.search.hybrid import hybrid_search
-from graph.search.index import SearchIndex, build_index, cache_path
-from graph.search.local import local_search
-from graph.search.tokenize import tokens
+import graph.query.index as index_mod
+from graph.query import packed
+from graph.query.bm25 import BM25, SortedVocab
+from graph.query.global_ import global_search
+from graph.query.hybrid import hybrid_search
+from graph.query.index import SearchIndex, build_index, cache_path
+from graph.query.local import local_search
+from graph.query.tokenize import tokens
 from graph.store import Store, open_store
 
 QUESTIONS = (
@@ -128,7 +128,7 @@ def test_corrupt_cache_is_ignored_rebuilt_and_logged(
         tmp = path.with_name("junk")
         tmp.write_bytes(junk)
         os.replace(tmp, path)
-        with caplog.at_level(logging.WARNING, logger="graph.search.index"):
+        with caplog.at_level(logging.WARNING, logger="graph.query.index"):
             caplog.clear()
             rebuilt = build_index(store)
         assert any("unreadable search cache" in r.getMessage() for r in caplog.records), junk[:20]
@@ -194,7 +194,7 @@ def test_empty_workspace_is_cached_too(
     empty = open_store(tmp_path / "empty", create=True)
     first = build_index(empty)
     assert cache_path(empty).is_file()
-    with caplog.at_level(logging.INFO, logger="graph.search.index"):
+    with caplog.at_level(logging.INFO, logger="graph.query.index"):
         again = build_index(empty)
     assert not caplog.records  # served from the file, not rejected and rebuilt
     assert len(again.chunk_ids) == len(first.chunk_ids) == 0 and again.bm25.scores("LoRA").size == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from extract.normalize import match_key
-from graph.search.linking import Linker
+from graph.query.linking import Linker
 
 KEYS = {
     match_key(k): v

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.search.global_ import (
+from graph.query.global_ import (
     asked_type,
     asks_documents,
     choose_level,
@@ -10,10 +10,10 @@ from graph.search.global_ import (
     is_overview,
     theme_communities,
 )
-from graph.search.hybrid import bm25_baseline, hybrid_search
-from graph.search.index import get_index
-from graph.search.local import local_search
-from graph.search.router import route
+from graph.query.hybrid import bm25_baseline, hybrid_search
+from graph.query.index import get_index
+from graph.query.local import local_search
+from graph.query.router import route
 from graph.store import Store
 
 
@@ -85,7 +85,7 @@ def test_global_overview_cites_one_representative_chunk_per_theme(rag_store: Sto
     assert len(reports) == len(r.communities) and len(central) == 1
     assert central[0].chunk in {ln.chunk for ln in reports}  # no citation slot of its own
     for ln, ci in zip(reports, r.communities, strict=True):
-        members = set(index.communities[ci]["entity_ids"])
+        members = set(index.communities[ci].entity_ids)
         mentioned = {index.entity_ids[e] for e in index.chunk_entity[ln.chunk].indices}
         assert members & mentioned  # the cited chunk really is about the theme
     assert {c for c, _ in r.chunks} <= set(range(len(index.chunk_ids)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from graph.search.bm25 import BM25, top_k
-from graph.search.tokenize import tokens
+from graph.query.bm25 import BM25, top_k
+from graph.query.tokenize import tokens
 
 
 def test_tokens_bigrams_latin_words_and_script_folding() -> None:

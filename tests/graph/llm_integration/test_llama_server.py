@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.answer import EXTRACTIVE_LABEL, ask
-from graph.llm import LLMClient, LLMError
+from graph.llm.client import LLMClient, LLMError
+from graph.query.answer import EXTRACTIVE_LABEL, ask
 from graph.settings import Settings
 from graph.store import Store
 

@@ -11,10 +11,11 @@ import pytest
 from neo4j import exceptions as nx
 
 from extract.records import EntityType
-from graph.cli import main
+from graph.build.centrality import compute_centrality
+from graph.cli.main import main
 from graph.neo4j.client import Neo4jUnavailable, open_driver, with_retries
 from graph.neo4j.schema import schema_statements
-from graph.neo4j.sync import TYPE_LABELS, _merge, compute_centrality, sync_workspace, type_label, wanted_graph
+from graph.neo4j.sync import TYPE_LABELS, _merge, sync_workspace, type_label, wanted_graph
 from graph.settings import load_settings
 from graph.store import open_store
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.cli import CommandError, main
-from graph.commands.cypher import display_width, format_table, parse_params
+from graph.cli.cypher import display_width, format_table, parse_params
+from graph.cli.main import CommandError, main
 
 
 def test_parse_params() -> None:

@@ -25,19 +25,19 @@ def test_changing_one_document_writes_only_its_rows(
             unchanged = sync_workspace(store, settings, progress=False)
             assert unchanged.written == {} and unchanged.removed == {} and unchanged.created == {}
             doc = store.documents()[0]
-            chunks = store.chunks(doc["id"])
+            chunks = store.chunks(doc.id)
         assert chunks
         with open_store(ws_copy) as store, store.transaction():
             # The document's metadata, every chunk's section, and all mentions in one of its chunks.
-            store.conn.execute("UPDATE documents SET title = title || ' (rev. 2)' WHERE id = ?", (doc["id"],))
-            store.conn.execute("UPDATE chunks SET section = 'changed' WHERE doc_id = ?", (doc["id"],))
+            store.conn.execute("UPDATE documents SET title = title || ' (rev. 2)' WHERE id = ?", (doc.id,))
+            store.conn.execute("UPDATE chunks SET section = 'changed' WHERE doc_id = ?", (doc.id,))
             victim = next(
                 (
                     cid
                     for (cid,) in store.conn.execute(
                         "SELECT DISTINCT m.chunk_id FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
                         " JOIN chunks c ON c.id = m.chunk_id WHERE c.doc_id = ? ORDER BY m.chunk_id",
-                        (doc["id"],),
+                        (doc.id,),
                     )
                 ),
                 None,
@@ -58,11 +58,11 @@ def test_changing_one_document_writes_only_its_rows(
             rec = d.execute_query(
                 "MATCH (d:Document {id: $id})-[:HAS_CHUNK]->(c:Chunk) RETURN d.title AS t,"
                 " collect(DISTINCT c.section) AS s, count { MATCH (:Chunk {id: $v})-[:MENTIONS]->() } AS m",
-                id=doc["id"],
+                id=doc.id,
                 v=victim,
                 database_=settings.neo4j_database,
             ).records[0]
-        assert rec["t"] == doc["title"] + " (rev. 2)" and rec["s"] == ["changed"] and rec["m"] == 0
+        assert rec["t"] == doc.title + " (rev. 2)" and rec["s"] == ["changed"] and rec["m"] == 0
         with open_store(ws_copy, readonly=True) as store:
             again = sync_workspace(store, settings, progress=False)
         assert again.written == {} and again.removed == {} and again.created == {}

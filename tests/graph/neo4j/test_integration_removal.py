@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from test_integration_sync_queries import expected_counts, neo_counts  # type: ignore[import-not-found]
 
-from graph.ingest import remove_paths
+from graph.build.ingest import remove_paths
 from graph.neo4j.client import connect
 from graph.neo4j.sync import sync_workspace
 from graph.settings import Settings
@@ -25,9 +25,9 @@ def test_removed_document_disappears_from_neo4j(
             sync_workspace(store, settings, progress=False)
             docs = store.documents()
             entity_docs = store.entity_doc_ids()
-            victim = max(docs, key=lambda d: sum(1 for ds in entity_docs.values() if ds == (d["id"],)))
-            chunk_ids = {c.id for c in store.chunks(victim["id"])}
-            only_there = {e for e, ds in entity_docs.items() if ds == (victim["id"],)}
+            victim = max(docs, key=lambda d: sum(1 for ds in entity_docs.values() if ds == (d.id,)))
+            chunk_ids = {c.id for c in store.chunks(victim.id)}
+            only_there = {e for e, ds in entity_docs.items() if ds == (victim.id,)}
         assert chunk_ids and only_there, "pick a document that has entities of its own"
         with connect(settings) as d:
             its_mentions = d.execute_query(
@@ -35,7 +35,7 @@ def test_removed_document_disappears_from_neo4j(
                 ids=list(chunk_ids),
                 database_=settings.neo4j_database,
             ).records[0]["n"]
-        report = remove_paths([victim["path"]], settings.replace(neo4j_uri=""))
+        report = remove_paths([victim.path], settings.replace(neo4j_uri=""))
         assert report.removed == 1
         with open_store(ws_copy, readonly=True) as store:
             sync = sync_workspace(store, settings, progress=False)
@@ -47,7 +47,7 @@ def test_removed_document_disappears_from_neo4j(
         with connect(settings) as d:
             left = d.execute_query(
                 "MATCH (n) WHERE n.id IN $ids RETURN count(n) AS c",
-                ids=[victim["id"], *chunk_ids, *only_there],
+                ids=[victim.id, *chunk_ids, *only_there],
                 database_=settings.neo4j_database,
             ).records[0]["c"]
         assert left == 0

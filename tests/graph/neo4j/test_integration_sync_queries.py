@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from extract.records import EntityType
+from graph.build.centrality import compute_centrality
 from graph.neo4j.client import connect
+from graph.neo4j.queries import run_named
 from graph.neo4j.schema import existing_schema
-from graph.neo4j.sync import SyncReport, compute_centrality, graph_counts, sync_workspace, type_label
-from graph.queries import run_named
+from graph.neo4j.sync import SyncReport, graph_counts, sync_workspace, type_label
 from graph.settings import Settings
 from graph.store import Store, open_store
 
@@ -246,11 +247,9 @@ def test_community_entities(first_sync: SyncReport, corpus: Store, neo4j_setting
     comms = corpus.communities()
     assert comms, "the sample corpus should have communities"
     for c in (comms[0], comms[-1]):
-        rows = run_named(
-            neo4j_settings, "community_entities", {"community": c["id"], "limit": 1000}
-        ).records()
-        assert sorted(r["id"] for r in rows) == sorted(c["entity_ids"])
-        assert all(r["community"] == c["title"] and r["level"] == c["level"] for r in rows)
+        rows = run_named(neo4j_settings, "community_entities", {"community": c.id, "limit": 1000}).records()
+        assert sorted(r["id"] for r in rows) == sorted(c.entity_ids)
+        assert all(r["community"] == c.title and r["level"] == c.level for r in rows)
 
 
 def test_entity_evidence(first_sync: SyncReport, corpus: Store, neo4j_settings: Settings) -> None:
@@ -273,7 +272,7 @@ def test_entity_evidence(first_sync: SyncReport, corpus: Store, neo4j_settings: 
     rows = run_named(neo4j_settings, "entity_evidence", {"entity": ent.name, "limit": 1000}).records()
     assert {r["doc_id"]: r["mentions"] for r in rows} == mentions
     assert {r["doc_id"]: set(r["evidence"]) for r in rows} == {d: evidence.get(d, set()) for d in mentions}
-    paths = {d["id"]: d["path"] for d in corpus.documents()}
+    paths = {d.id: d.path for d in corpus.documents()}
     assert all(r["path"] == paths[r["doc_id"]] for r in rows)
     assert any(r["evidence"] for r in rows)
 

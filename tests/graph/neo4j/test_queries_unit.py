@@ -9,7 +9,7 @@ import pytest
 from extract.normalize import match_key
 from extract.records import RelationType
 from graph.neo4j.guard import check_static
-from graph.queries import (
+from graph.neo4j.queries import (
     QueryFileError,
     QueryParamError,
     bind,

@@ -1,0 +1,1 @@
+"""Building the graph from extracted documents: ingest orchestration, communities, reports, centrality."""

@@ -1,0 +1,409 @@
+"""Ingest and removal: files → extract stages → workspace, as one transaction.
+
+The order is fixed: load → redact → parse blocks → store blocks → decide
+boilerplate per folder → assemble body → chunk → extract mentions/relations →
+resolve entities over the whole workspace → communities. Everything after
+loading happens inside one SQLite transaction under the workspace lock, so a
+run killed at any point leaves the previous state, and a second writer waits
+or fails instead of interleaving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from extract import clean
+from extract.extractor import Extractor, ExtractorConfig
+from extract.load import NO_SUCH, Found, SkipFile, discover, load_file
+from extract.redact import redact_name
+from extract.pipeline import (
+    ParsedDocument,
+    Sections,
+    assemble_document,
+    choose_title,
+    document_id,
+    extract_documents,
+    parse_loaded,
+)
+from extract.records import Document
+from extract.resolve import resolve
+from extract.timing import stage, timed_steps
+from graph.build.links import note_aliases, resolve_links
+from graph.records import StoredDocument
+from graph.settings import Settings
+from graph.store import BodyRow, ExtractionRows, Store, extraction_rows, open_store
+from graph.store.lock import WorkspaceLock
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+T = TypeVar("T")
+R = TypeVar("R")
+EXTRACT_BATCH = 32
+EXTRACT_WINDOW = 1024  # documents whose bodies are in memory at once (two windows at most)
+
+
+@dataclass
+class IngestReport:
+    ingested: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    reprocessed: int = 0  # unchanged files whose boilerplate changed because of others
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    redactions: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, kind)
+    ckip_status: str = "off"
+    neo4j: str = ""  # outcome of the automatic sync, when Neo4j is configured (graph.api)
+    seconds: float = 0.0
+    index_s: float | None = None  # seconds to prepare the search index afterwards (graph.api)
+    index_on_disk: bool = False  # the index cache file was written
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "reprocessed": self.reprocessed,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "redactions": [{"path": p, "line": n, "kind": k} for p, n, k in self.redactions],
+            "ckip": self.ckip_status,
+            "neo4j": self.neo4j,
+            "seconds": round(self.seconds, 3),
+            **({"search_index_s": round(self.index_s, 3)} if self.index_s is not None else {}),
+        }
+
+
+def extractor_config(settings: Settings) -> ExtractorConfig:
+    return ExtractorConfig(
+        lexicon_files=settings.lexicon_files,
+        use_ckip=settings.ckip,
+        ckip_ws_model=settings.ckip_ws_model,
+        ckip_pos_model=settings.ckip_pos_model,
+        ckip_ner_model=settings.ckip_ner_model,
+        device=settings.device,
+        batch_size=settings.batch_size,
+    )
+
+
+def _notify(progress: Progress | None, done: int, total: int, stage: str) -> None:
+    if progress is not None:
+        progress(done, total, stage)
+
+
+def _bar(total: int, desc: str, progress: Progress | None) -> tqdm:
+    # The CLI shows tqdm on stderr; callers with their own progress (the app) get callbacks only.
+    return tqdm(total=total, desc=desc, unit="doc", disable=progress is not None or total < 2, leave=False)
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    wait_s: float = 0.0,
+    extractor: Extractor | None = None,
+    allowed_root: Path | None = None,
+) -> IngestReport:
+    """Bring the workspace up to date with ``paths``; unchanged files cost one hash each.
+
+    ``allowed_root``: files (and symlink targets) outside it are skipped (the app's ingest roots).
+    """
+    t0 = time.perf_counter()
+    report = IngestReport()
+    with stage("load.discover"):
+        found, problems = discover(paths, allowed_root=allowed_root)
+    for path, reason in problems:
+        where = redact_name(path)[0]
+        (report.failed if reason == NO_SUCH else report.skipped).append((where, reason))
+    with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
+        known = store.document_hashes()
+        state = {"known": known, "max_bytes": int(settings.max_file_mb * 1024 * 1024)}
+        todo: list[str] = []  # ids only: a parsed document is stored on arrival, not kept in memory
+        groups: set[str] = set()
+        bar = _bar(len(found), "reading", progress)
+        results = timed_steps(
+            "load.pool",
+            _in_pool(_read, found, _workers(settings, len(found), model=False), state, chunksize=8),
+        )
+        with contextlib.ExitStack() as transaction:  # opened at the first changed file, if any
+            for i, (f, (outcome, value)) in enumerate(zip(found, results, strict=True)):
+                if outcome == "unchanged":
+                    report.unchanged += 1
+                elif isinstance(value, ParsedDocument):
+                    if not todo:
+                        transaction.enter_context(store.transaction())
+                    # Stored as it arrives, while the workers read on. It also clears the document's
+                    # old extraction, so nothing needs deleting when the new one is written.
+                    store.put_document(
+                        value.doc,
+                        value.blocks,
+                        value.hashes,
+                        new=value.doc.id not in known,
+                        meta_title=value.meta_title,
+                        fallback_title=value.fallback_title,
+                    )
+                    report.redactions.extend((value.doc.path, r.line, r.kind) for r in value.doc.redactions)
+                    todo.append(value.doc.id)
+                    groups.add(value.doc.group)
+                else:
+                    where = redact_name(f.given)[0]
+                    (report.skipped if outcome == "skipped" else report.failed).append((where, str(value)))
+                bar.update()
+                _notify(progress, i + 1, len(found), "reading")
+            bar.close()
+            if todo:
+                extractor = extractor or Extractor(extractor_config(settings))
+                report.ckip_status = extractor.ckip_status
+                changed = set(todo)
+                # Into an empty workspace nothing is deleted: load first, index after.
+                with store.bulk_load() if not known else contextlib.nullcontext():
+                    failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
+                report.ingested = len(todo) - len(failed)
+                _finish(store, settings, extractor, progress)
+        report.seconds = time.perf_counter() - t0
+    return report
+
+
+def remove_paths(
+    paths: Iterable[str | Path], settings: Settings, progress: Progress | None = None, *, wait_s: float = 0.0
+) -> IngestReport:
+    """Remove documents (files, or everything under folders) and whatever only they supported."""
+    report = IngestReport()
+    t0 = time.perf_counter()
+    with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=False) as store:
+        targets = [(str(p), Path(p).resolve()) for p in paths]
+        ids = {document_id(t) for _, t in targets}  # a file whose stored path was redacted
+        doomed: list[tuple[str, str]] = []
+        for doc in store.documents():
+            real = Path(doc.group) / Path(doc.path).name
+            if doc.id in ids or any(doc.path == given or real == t or t in real.parents for given, t in targets):
+                doomed.append((doc.id, doc.group))
+        if not doomed:
+            return report
+        extractor = Extractor(extractor_config(settings))
+        with store.transaction():
+            for doc_id, _ in doomed:
+                store.delete_document(doc_id)
+            groups = {g for _, g in doomed}
+            _rebuild(store, settings, extractor, set(), groups, report, progress)
+            _finish(store, settings, extractor, progress)
+        report.removed = len(doomed)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _rebuild(
+    store: Store,
+    settings: Settings,
+    extractor: Extractor,
+    changed: set[str],
+    groups: set[str],
+    report: IngestReport,
+    progress: Progress | None,
+) -> set[str]:
+    """Re-derive body, chunks and extraction for changed documents and for any document
+    whose boilerplate set moved because its folder gained or lost documents.
+
+    ``changed`` documents were just put, which cleared their old extraction. Returns the
+    ids of documents that failed (a reprocessed document keeps its previous extraction;
+    every failed one has its hash cleared, so the next ingest retries it).
+    """
+    plan: list[tuple[str, str, str, frozenset[str]]] = []  # doc id, signature, title, folder boilerplate
+    min_docs, min_share = settings.boilerplate_min_docs, settings.boilerplate_min_share
+    for group in sorted(groups):
+        members = store.documents_in_group(group)
+        doc_hashes = store.group_block_hashes(group)
+        counts = Counter(h for hashes in doc_hashes.values() for h in set(hashes))
+        boiler = frozenset(clean.boilerplate_hashes(counts, len(members), min_docs, min_share))
+        site = clean.site_titles((m.meta_title for m in members), len(members), min_docs, min_share)
+        for m in members:
+            mine = sorted(boiler.intersection(doc_hashes.get(m.doc_id, [])))
+            title = choose_title(m.meta_title, m.fallback_title, site)
+            sig = hashlib.sha1(json.dumps([mine, title], ensure_ascii=False).encode()).hexdigest()[:16]
+            if m.doc_id in changed or sig != m.sig:
+                plan.append((m.doc_id, sig, title, boiler))
+    report.reprocessed = sum(1 for doc_id, *_ in plan if doc_id not in changed)
+    meta = {d.id: d for d in store.documents()}
+
+    def windows() -> Iterator[list[_Work]]:
+        # Bodies are assembled a window at a time, in this thread (the only one using the store),
+        # so memory holds a window or two of documents, not the corpus.
+        for i in range(0, len(plan), EXTRACT_WINDOW):
+            window = []
+            for doc_id, sig, title, boiler in plan[i : i + EXTRACT_WINDOW]:
+                stored = store.blocks(doc_id)
+                doc, sections = assemble_document(
+                    _document(meta[doc_id], title), [b for b, _ in stored], [h for _, h in stored], boiler
+                )
+                window.append(_Work(doc, sig, sections))
+            yield window
+
+    failed: set[str] = set()
+    bar = _bar(len(plan), "extracting", progress)
+    done = 0
+    for batch, results in timed_steps(
+        "extract.workers", _extract_all(windows(), extractor, settings, len(plan))
+    ):
+        written: list[tuple[str, ExtractionRows]] = []
+        for w, result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                failed.add(w.doc.id)
+                report.failed.append((w.doc.path, f"extraction failed: {result}"))
+                store.forget_hash(w.doc.id)
+            else:
+                written.append((w.doc.id, result))
+        ok = {doc_id for doc_id, _ in written}
+        store.set_bodies(
+            BodyRow(w.doc.id, w.doc.body, w.sig, w.doc.title, w.doc.pages) for w in batch if w.doc.id in ok
+        )
+        store.replace_extractions(written, fresh=changed)
+        done += len(batch)
+        bar.update(len(batch))
+        _notify(progress, done, len(plan), "extracting")
+    bar.close()
+    return failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    doc: Document  # with its body
+    sig: str  # boilerplate signature the body was assembled with
+    sections: Sections
+
+
+def _document(row: StoredDocument, title: str) -> Document:
+    """The stored document as extraction sees it (its body is assembled next)."""
+    return Document(
+        id=row.id,
+        path=row.path,
+        group=row.group,
+        title=title,
+        body="",
+        raw_hash=row.raw_hash,
+        encoding=row.encoding,
+        size_bytes=row.size_bytes,
+        aliases=row.aliases,
+        links=row.links,
+    )
+
+
+# Set in the parent just before a pool forks, so workers inherit it (the loaded lexicon, the known
+# hashes) for free instead of receiving it pickled.
+_STATE: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def _pool(workers: int, state: dict[str, Any]) -> Iterator[Callable[..., Iterator[Any]]]:
+    """An ``imap(fn, items, chunksize=1)`` over ``workers`` forked processes (plain ``map`` for one),
+    with ``state`` visible to ``fn`` as ``_STATE`` in whichever process runs it."""
+    global _STATE
+    _STATE = state
+    try:
+        if workers <= 1:
+            yield lambda fn, items, chunksize=1: map(fn, items)
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield pool.imap
+    finally:
+        _STATE = {}
+
+
+def _in_pool(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, state: dict[str, Any], chunksize: int = 1
+) -> Iterator[R]:
+    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one)."""
+    with _pool(workers, state) as imap:
+        yield from imap(fn, items, chunksize=chunksize)
+
+
+def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
+    """Processes to use: all cores for the rule path; one when a neural model is loaded (each worker
+    would hold its own copy) or when the job is too small to pay for starting them."""
+    if (model and settings.ckip) or n_docs < 4 * EXTRACT_BATCH or sys.platform != "linux":
+        return 1
+    return settings.workers or os.cpu_count() or 1
+
+
+def _read(found: Found) -> tuple[str, ParsedDocument | str | None]:
+    """Load, compare with the stored hash, and parse only what changed; never raises."""
+    try:
+        loaded = load_file(found, _STATE["max_bytes"])
+        if _STATE["known"].get(document_id(found.real)) == loaded.raw_hash:
+            return "unchanged", None
+        return "parsed", parse_loaded(loaded, found)
+    except SkipFile as exc:
+        return "skipped", str(exc)
+    except Exception as exc:  # one bad file never stops the run
+        log.debug("failed to read %s", found.given, exc_info=True)
+        return "failed", f"{type(exc).__name__}: {exc}"
+
+
+def _work(payload: list[tuple[Document, Sections]]) -> list[ExtractionRows | RuntimeError]:
+    """Chunk and extract one batch of documents, ready to insert; errors travel back as plain
+    RuntimeErrors (an arbitrary exception may not pickle)."""
+    out = extract_documents(payload, _STATE["extractor"], _STATE["chunk_size"], _STATE["overlap"])
+    return [
+        RuntimeError(f"{type(r).__name__}: {r}")
+        if isinstance(r, Exception)
+        else extraction_rows(chunks, r.mentions, r.relations)
+        for _, chunks, r in out
+    ]
+
+
+def _extract_all(
+    windows: Iterable[list[_Work]], extractor: Extractor, settings: Settings, n_docs: int
+) -> Iterator[tuple[list[_Work], list[ExtractionRows | RuntimeError]]]:
+    """(batch, its results) in input order; the parent keeps the only store connection.
+
+    The next window is submitted before the current one's results are consumed, so the
+    workers never wait for the parent to assemble bodies.
+    """
+    state = {
+        "extractor": extractor,
+        "chunk_size": settings.chunk_size,
+        "overlap": settings.chunk_overlap_sentences,
+    }
+    with _pool(_workers(settings, n_docs, model=True), state) as imap:
+        pending: deque[tuple[list[list[_Work]], Iterator[Any]]] = deque()
+        for window in windows:
+            batches = [window[i : i + EXTRACT_BATCH] for i in range(0, len(window), EXTRACT_BATCH)]
+            payloads = [[(w.doc, w.sections) for w in b] for b in batches]
+            pending.append((batches, imap(_work, payloads)))
+            if len(pending) > 1:
+                yield from zip(*pending.popleft(), strict=True)
+        while pending:
+            yield from zip(*pending.popleft(), strict=True)
+
+
+def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:
+    """Workspace-wide steps: resolve entities, derive relations, communities, bookkeeping."""
+    from graph.build import communities
+
+    _notify(progress, 0, 1, "resolving")
+    docs = store.documents()
+    with stage("links.resolve"):
+        store.replace_doc_links(resolve_links(docs))
+    with stage("resolve.resolve"):
+        resolution = resolve(store.surface_stats(), extractor.lexicon)
+        entities, keys = note_aliases(resolution.entities, resolution.key_to_entity, docs)
+    store.replace_graph(entities, keys)
+    _notify(progress, 0, 1, "communities")
+    communities.refresh(store, settings)
+    store.set_meta("generation", str(int(store.meta("generation") or 0) + 1))
+    store.set_meta("config", json.dumps(settings.public_dict(), ensure_ascii=False))
+    _notify(progress, 1, 1, "done")

@@ -1,0 +1,92 @@
+"""``zhkg ingest PATH...``: bring a workspace up to date with files and folders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from graph import api
+from graph.build.ingest import IngestReport
+from graph.settings import Settings
+
+HELP = "ingest Markdown/HTML/text files or folders into the workspace"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
+    p.add_argument(
+        "--lexicon",
+        dest="set_lexicon_files",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="extra lexicon YAML file (repeatable)",
+    )
+    p.add_argument(
+        "--ckip",
+        dest="set_ckip",
+        action="store_true",
+        default=None,
+        help="also run CKIP neural NER (needs the ckip extra and models)",
+    )
+    p.add_argument("--device", dest="set_device", help="auto, cpu, cuda or cuda:N (CKIP)")
+    p.add_argument("--batch-size", dest="set_batch_size", type=int, help="CKIP batch size")
+    p.add_argument("--chunk-size", dest="set_chunk_size", type=int, help="characters per chunk (default 500)")
+    p.add_argument("--max-file-mb", dest="set_max_file_mb", type=float, help="skip larger files (default 20)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another writer to finish instead of failing",
+    )
+    p.add_argument(
+        "--no-index",
+        action="store_true",
+        help="do not prepare the search index afterwards (the first question then builds it)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def print_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    for path, reason in report.skipped:
+        print(f"skipped  {path}: {reason}", file=sys.stderr)
+    for path, reason in report.failed:
+        print(f"FAILED   {path}: {reason}", file=sys.stderr)
+    for path, line, kind in report.redactions:
+        print(f"redacted {path}:{line or 'name'}: {kind}", file=sys.stderr)
+    parts = [
+        f"ingested {report.ingested}",
+        f"unchanged {report.unchanged}",
+        f"skipped {len(report.skipped)}",
+        f"failed {len(report.failed)}",
+    ]
+    if report.removed:
+        parts.insert(0, f"removed {report.removed}")
+    if report.reprocessed:
+        parts.append(f"re-cleaned {report.reprocessed}")
+    if report.redactions:
+        parts.append(f"secrets redacted {len(report.redactions)}")
+    print(", ".join(parts) + f" ({report.seconds:.1f}s)")
+    if report.ckip_status not in {"off", ""}:
+        print(f"CKIP: {report.ckip_status}")
+    if report.neo4j:
+        print(report.neo4j)
+    if report.index_s is not None:
+        if report.index_on_disk:
+            print(f"search index ready ({report.index_s:.1f}s)")
+        else:
+            print(f"search index built in memory only ({report.index_s:.1f}s): cache file not written")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.set_lexicon_files:
+        settings = settings.replace(lexicon_files=settings.lexicon_files + tuple(args.set_lexicon_files))
+    report = api.ingest(args.paths, settings, wait_s=args.wait, index=not args.no_index)
+    print_report(report, args.json)
+    return 1 if report.failed else 0

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible chat client (vLLM, Ollama, llama.cpp) and the prompts zhkg sends it."""

@@ -1,0 +1,1 @@
+"""Named Cypher queries (``*.cypher``), shipped as package data so installed copies find them."""

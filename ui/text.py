@@ -1,0 +1,38 @@
+"""Document text shown as text: the explorer never renders markup from a document that could
+load or link to anything.
+
+Streamlit renders Markdown (and LaTeX) in ``st.markdown``, captions, headers, expander labels
+and table cells. Text from documents — chunks, evidence sentences, titles, paths, report
+summaries — could then show an image the browser fetches from any host (``![x](http://…)``), a
+link posing as one of our citation markers (``[[2]](http://…)``), an autolink (``<http://…>``,
+``https://…``, ``www.…``), a reference definition that turns our own ``[1]`` into a link
+(``[1]: http://…``) or a formula. :func:`plain` escapes exactly what those need — brackets, angle
+brackets, the backslash, ``$`` and the URL colon and ``www.`` that GFM autolinks — so such text
+shows as written and nothing in it is fetched or clickable. Emphasis stays (it loads nothing).
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPECIAL = re.compile(r"([\\\[\]<>$:])|(?i:\b(www)\.)")
+_OUR_MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\()")
+
+
+def plain(text: object) -> str:
+    """``text`` with everything that could form a link, image, autolink or formula escaped."""
+    return _SPECIAL.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\.", str(text))
+
+
+def plain_answer(text: str) -> str:
+    """An answer escaped like document text, keeping our own citation markers ``[n]`` readable.
+
+    Safe because every other bracket and colon stays escaped: no document text can turn a bare
+    ``[n]`` into a link (that needs ``[n](…)`` or a ``[n]: …`` definition).
+    """
+    return _OUR_MARKER.sub(r"[\1]", plain(text))
+
+
+def plain_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Table rows with every text cell escaped: ``st.table`` renders Markdown in its cells."""
+    return [{k: plain(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
