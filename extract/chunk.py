@@ -102,6 +102,9 @@ def _ends(text: str, c: str, s: int, e: int, line_start: int) -> bool:
     return True
 
 
+DEFAULT_CHUNK_SIZE = 500  # characters per chunk: the settings, the CLI and partition jobs use this
+
+
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in ``text`` (offset by ``base``), trimmed of spacing.
 
@@ -154,7 +157,7 @@ def make_chunks(
     doc_id: str,
     body: str,
     sections: Sequence[tuple[int, str]],
-    size: int = 500,
+    size: int = DEFAULT_CHUNK_SIZE,
     overlap: int = 1,
 ) -> list[Chunk]:
     """Pack sentences into chunks of about ``size`` characters, ``overlap`` sentences shared.

@@ -42,11 +42,17 @@ _PROPER_NOUN_TAGS = {"Nb"}  # CKIP POS: proper noun
 _BREAK = re.compile(r"[。！？；!?\n]+")
 
 
+# The ckiplab models (hub names; a local folder with the same files works too): the one place named.
+WS_MODEL = "ckiplab/bert-base-chinese-ws"
+POS_MODEL = "ckiplab/bert-base-chinese-pos"
+NER_MODEL = "ckiplab/bert-base-chinese-ner"
+
+
 @dataclass(frozen=True)
 class CkipConfig:
-    ws_model: str = "ckiplab/bert-base-chinese-ws"
-    pos_model: str = "ckiplab/bert-base-chinese-pos"
-    ner_model: str = "ckiplab/bert-base-chinese-ner"
+    ws_model: str = WS_MODEL
+    pos_model: str = POS_MODEL
+    ner_model: str = NER_MODEL
     device: str = "auto"
     batch_size: int = 16
 

@@ -284,6 +284,70 @@ class _Index:
         return out
 
 
+class DuplicateFinder:
+    """Documents checked one at a time against the canonical documents before them.
+
+    Stateful, so an ingest can check documents as it assembles them, a window at a time, without
+    holding every text: ``known`` are the stored signatures of earlier runs' canonical documents
+    (oldest first), and ``text_of(id)`` returns a canonical document's text when a near candidate
+    must be confirmed by its real Jaccard similarity (``None`` or no ``text_of``: the estimate decides).
+    """
+
+    def __init__(
+        self,
+        known: Iterable[tuple[str, Signature]] = (),
+        text_of: Callable[[str], str | None] | None = None,
+        threshold: float = 0.9,
+        shingle: int = 5,
+    ) -> None:
+        self.threshold, self.shingle, self.text_of = threshold, shingle, text_of
+        self.index = _Index(threshold)
+        self.order: dict[str, int] = {}
+        self.repeated: dict[str, DuplicateOf] = {}  # digest of a duplicate → what it duplicates
+        for key, sig in known:
+            if sig.shingle != shingle:
+                log.warning("signature of %s uses %d-shingles, not %d: ignored", key, sig.shingle, shingle)
+                continue
+            self.order.setdefault(key, len(self.order))
+            self.index.add(key, sig, sig.values())
+
+    def check(self, key: str, text: str) -> tuple[DuplicateOf | None, Signature]:
+        """What ``key`` duplicates (None: it is canonical from now on), and its signature to store."""
+        codes = _codes(text)
+        hashes = _hashes(codes, self.shingle)
+        values = minhash_values(hashes)
+        sig = Signature(_digest(codes), values.astype("<u4").tobytes(), _count_distinct(hashes), self.shingle)
+        if len(codes) == 0:
+            return None, sig  # an empty text duplicates nothing
+        same = self.index.by_digest.get(sig.digest)
+        if same is not None and same != key:
+            return DuplicateOf(same, "exact", 1.0), sig
+        if sig.digest in self.repeated:  # the copy of a duplicate repeats what that one repeats
+            return self.repeated[sig.digest], sig
+        best: tuple[float, int, str] | None = None
+        cands = self.index.candidates(sig, values)
+        cands.sort(key=lambda c: (-c[0], self.order[c[1]]))
+        distinct: np.ndarray | None = None
+        for est, other in cands[:_MAX_CHECKS]:
+            if other == key:
+                continue
+            other_text = self.text_of(other) if self.text_of is not None else None
+            if other_text is not None:
+                if distinct is None:
+                    distinct = _distinct(hashes)
+                sim = jaccard(distinct, shingle_hashes(other_text, self.shingle))
+            else:
+                sim = est
+            if sim >= self.threshold and (best is None or (sim, -self.order[other]) > (best[0], -best[1])):
+                best = (sim, self.order[other], other)
+        if best is not None:
+            dup = self.repeated[sig.digest] = DuplicateOf(best[2], "near", round(best[0], 4))
+            return dup, sig
+        self.order.setdefault(key, len(self.order))
+        self.index.add(key, sig, values)
+        return None, sig
+
+
 def update_duplicates(
     known: Sequence[tuple[str, Signature]],
     docs: Sequence[tuple[str, str]],
@@ -297,61 +361,26 @@ def update_duplicates(
     themselves duplicates), oldest first; ``docs`` the new ``(id, text)`` pairs in the order
     that decides which copy is canonical (a known document always comes first: it stays
     canonical). ``text_of(id)`` gives a known document's text so that a near candidate is
-    confirmed by its real Jaccard similarity; without it the signature estimate decides.
+    confirmed by its real Jaccard similarity; without it the signature estimate decides (new
+    documents are always confirmed on their own texts).
 
     Returns the duplicate map of the new documents and the signatures of all new documents
     (store them; pass the canonical ones as ``known`` next time).
     """
-    index = _Index(threshold)
-    order: dict[str, int] = {}
-    for key, sig in known:
-        if sig.shingle != shingle:
-            log.warning("signature of %s made with %d-shingles, not %d: ignored", key, sig.shingle, shingle)
-            continue
-        order.setdefault(key, len(order))
-        index.add(key, sig, sig.values())
-    position: dict[str, int] = {}  # canonical new documents: where their text is in ``docs``
-    repeated: dict[str, DuplicateOf] = {}  # digest of a duplicate → what it duplicates
+    position = {key: i for i, (key, _) in enumerate(docs)}
+
+    def text(other: str) -> str | None:
+        if other in position:  # recomputed, not kept: 100k texts' shingles would not fit
+            return docs[position[other]][1]
+        return text_of(other) if text_of is not None else None
+
+    finder = DuplicateFinder(known, text, threshold, shingle)
     out: dict[str, DuplicateOf] = {}
     sigs: dict[str, Signature] = {}
-    for pos, (key, text) in enumerate(docs):
-        codes = _codes(text)
-        hashes = _hashes(codes, shingle)
-        values = minhash_values(hashes)
-        sig = Signature(_digest(codes), values.astype("<u4").tobytes(), _count_distinct(hashes), shingle)
-        distinct: np.ndarray | None = None
-        sigs[key] = sig
-        if len(codes) == 0:
-            continue  # an empty text duplicates nothing
-        same = index.by_digest.get(sig.digest)
-        if same is not None and same != key:
-            out[key] = DuplicateOf(same, "exact", 1.0)
-            continue
-        if sig.digest in repeated:  # the copy of a duplicate repeats what that one repeats
-            out[key] = repeated[sig.digest]
-            continue
-        best: tuple[float, int, str] | None = None
-        cands = index.candidates(sig, values)
-        cands.sort(key=lambda c: (-c[0], order[c[1]]))
-        for est, other in cands[:_MAX_CHECKS]:
-            if other == key:
-                continue
-            if distinct is None:
-                distinct = _distinct(hashes)
-            if other in position:  # recomputed, not kept: 100k texts' shingles would not fit
-                sim = jaccard(distinct, shingle_hashes(docs[position[other]][1], shingle))
-            elif text_of is not None:
-                sim = jaccard(distinct, shingle_hashes(text_of(other), shingle))
-            else:
-                sim = est
-            if sim >= threshold and (best is None or (sim, -order[other]) > (best[0], -best[1])):
-                best = (sim, order[other], other)
-        if best is not None:
-            out[key] = repeated[sig.digest] = DuplicateOf(best[2], "near", round(best[0], 4))
-            continue
-        order.setdefault(key, len(order))
-        position[key] = pos
-        index.add(key, sig, values)
+    for key, body in docs:
+        dup, sigs[key] = finder.check(key, body)
+        if dup is not None:
+            out[key] = dup
     return out, sigs
 
 

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
+from extract import ckip as ckip_models
 from extract import commonwords, persons
 from extract.commonwords import is_common_en
 from extract.junk import junk_reason
@@ -56,9 +58,9 @@ log = logging.getLogger(__name__)
 class ExtractorConfig:
     lexicon_files: tuple[Path, ...] = ()  # user lexicons added to the shipped one (--lexicon FILE)
     use_ckip: bool = False  # the embedded default needs no model
-    ckip_ws_model: str = "ckiplab/bert-base-chinese-ws"
-    ckip_pos_model: str = "ckiplab/bert-base-chinese-pos"
-    ckip_ner_model: str = "ckiplab/bert-base-chinese-ner"
+    ckip_ws_model: str = ckip_models.WS_MODEL
+    ckip_pos_model: str = ckip_models.POS_MODEL
+    ckip_ner_model: str = ckip_models.NER_MODEL
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     batch_size: int = 16
 
@@ -138,6 +140,19 @@ def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
+class _PatternInfo(NamedTuple):
+    """What the lexicon says about a name a pattern found (cached per extractor)."""
+
+    type: EntityType
+    confidence: float
+    key: str
+    canonical: str  # the lexicon's name when it knows the name
+    family: str  # key of the model family a variant belongs to
+    priority: float
+    fixed: bool  # the type is certain (no classifier re-typing)
+    extra: dict[str, str]
+
+
 class Extractor:
     """Turns documents and their chunks into mentions and relation candidates."""
 
@@ -150,10 +165,7 @@ class Extractor:
         persons.configure(self.lexicon)  # known names and word lists, loaded before workers fork
         self._han_tails = _han_tails(self.lexicon)
         self._family_cache: dict[tuple[str, str], tuple[str, str]] = {}
-        self._pattern_cache: dict[
-            tuple[str, EntityType, str, float],
-            tuple[EntityType, float, str, str, str, float, bool, dict[str, str]],
-        ] = {}
+        self._pattern_cache: dict[tuple[str, EntityType, str, float], _PatternInfo] = {}
         if config.use_ckip:
             from extract.ckip import CkipConfig, load_ckip
 
@@ -343,9 +355,7 @@ class Extractor:
                 c.type = self._context_type(body, c)
         return out
 
-    def _pattern_info(
-        self, text: str, ptype: EntityType, pattern: str, confidence: float
-    ) -> tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]:
+    def _pattern_info(self, text: str, ptype: EntityType, pattern: str, confidence: float) -> _PatternInfo:
         """Type, confidence, key, canonical, family, priority, fixed type, extra of a pattern name.
 
         Depends only on its arguments and the lexicon, so it is cached per extractor.
@@ -360,9 +370,9 @@ class Extractor:
             known = self._versioned_known(text)
             if known is not None:
                 key = known.key
-        info: tuple[EntityType, float, str, str, str, float, bool, dict[str, str]]
+        info: _PatternInfo
         if known is not None:  # a pattern found a known name (e.g. an HF id of a lexicon model)
-            info = (
+            info = _PatternInfo(
                 known.type,
                 max(confidence, 0.9),
                 key,
@@ -392,7 +402,7 @@ class Extractor:
             extra = {"pattern": pattern}
             if family_key and fam_text and self.lexicon.get(family_key) is None:
                 extra["family_text"] = fam_text  # names the family's node where it is never written
-            info = (etype, confidence, key, "", family_key, _PRIORITY["pattern"], fixed, extra)
+            info = _PatternInfo(etype, confidence, key, "", family_key, _PRIORITY["pattern"], fixed, extra)
         if len(self._pattern_cache) > 200_000:
             self._pattern_cache.clear()
         self._pattern_cache[cache_key] = info

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract import clean
-from extract.chunk import make_chunks
+from extract.chunk import DEFAULT_CHUNK_SIZE, make_chunks
+from extract.duplicates import near_boilerplate
 from extract.extractor import Extractor
 from extract.load import Found, SkipFile, discover, load_file
 from extract.records import Block, Chunk, DocExtraction, Document, LoadedFile, stable_id
@@ -80,10 +81,36 @@ def read_document(found: Found, max_bytes: int) -> ParsedDocument:
     return parse_loaded(load_file(found, max_bytes), found)
 
 
-def folder_boilerplate(docs: Sequence[ParsedDocument], min_docs: int, min_share: float) -> set[str]:
-    """Boilerplate block hashes among documents of one folder (see :mod:`extract.clean`)."""
-    counts = Counter(h for d in docs for h in set(d.hashes))
-    return clean.boilerplate_hashes(counts, len(docs), min_docs, min_share)
+def folder_boilerplate(
+    docs: Sequence[ParsedDocument], min_docs: int, min_share: float, near_threshold: float = 0.0
+) -> set[str]:
+    """Boilerplate block hashes among documents of one folder (see :func:`boilerplate_of`)."""
+    return boilerplate_of(
+        [list(zip(d.blocks, d.hashes, strict=True)) for d in docs], min_docs, min_share, near_threshold
+    )
+
+
+def boilerplate_of(
+    blocks_per_doc: Sequence[Sequence[tuple[Block, str]]],
+    min_docs: int,
+    min_share: float,
+    near_threshold: float,
+) -> set[str]:
+    """The blocks of one folder's documents that are boilerplate, not content.
+
+    A block is boilerplate when it (verbatim) or its near-duplicate family (a disclaimer reworded
+    a little on every page, :func:`extract.duplicates.near_boilerplate`, shingle Jaccard ≥
+    ``near_threshold``; 0 turns this off) appears in ``min_docs`` documents and ``min_share`` of
+    the folder. The one rule of both a partition job and an ingest.
+    """
+    counts = Counter(h for blocks in blocks_per_doc for h in {h for _, h in blocks})
+    found = clean.boilerplate_hashes(counts, len(blocks_per_doc), min_docs, min_share)
+    if near_threshold > 0 and len(blocks_per_doc) >= min_docs:
+        candidates = [
+            [(h, b.text) for b, h in blocks if clean.can_be_boilerplate(b)] for blocks in blocks_per_doc
+        ]
+        found |= near_boilerplate(candidates, min_docs, min_share, near_threshold)
+    return found
 
 
 def distinct_titles(docs: Sequence[ParsedDocument], min_docs: int, min_share: float) -> list[ParsedDocument]:
@@ -157,7 +184,7 @@ def extract_partition(
     extractor: Extractor,
     *,
     max_bytes: int = 20 * 1024 * 1024,
-    chunk_size: int = 500,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     overlap: int = 1,
     min_docs: int = 3,
     min_share: float = 0.3,

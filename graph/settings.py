@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from extract.chunk import DEFAULT_CHUNK_SIZE
+from extract.ckip import NER_MODEL, POS_MODEL, WS_MODEL
 from extract.errors import ZhkgError
 
 
@@ -25,19 +27,24 @@ class Settings:
     workspace: Path = Path(".zhkg")
 
     # ingest
-    max_file_mb: float = 20.0
-    chunk_size: int = 500
+    max_file_mb: float = 20.0  # MiB
+    file_time_budget_s: float = 30.0  # reading + parsing one file; past it the file fails alone (0 = none)
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     chunk_overlap_sentences: int = 1
     boilerplate_min_docs: int = 3
     boilerplate_min_share: float = 0.3
+    # > 0: a reworded notice's variants count as one boilerplate block (shingle Jaccard); off by
+    # default because templated pages (the same paragraph with other names) would lose content
+    boilerplate_near_threshold: float = 0.0
+    duplicate_threshold: float = 0.9  # shingle Jaccard at which a document counts as a near copy
     lexicon_files: tuple[Path, ...] = ()
     workers: int = 0  # extraction processes; 0 = one per core (one when CKIP is on)
 
     # CKIP (off unless asked for: the embedded default needs no model)
     ckip: bool = False
-    ckip_ws_model: str = "ckiplab/bert-base-chinese-ws"
-    ckip_pos_model: str = "ckiplab/bert-base-chinese-pos"
-    ckip_ner_model: str = "ckiplab/bert-base-chinese-ner"
+    ckip_ws_model: str = WS_MODEL
+    ckip_pos_model: str = POS_MODEL
+    ckip_ner_model: str = NER_MODEL
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     batch_size: int = 16
 
@@ -64,6 +71,8 @@ class Settings:
     neo4j_database: str = "neo4j"
     neo4j_timeout_s: float = 15.0
     cypher_row_limit: int = 1000
+    cypher_max_mb: float = 16.0  # estimated result size (MiB) after which a query is stopped
+    cypher_worker_memory_mb: float = 512.0  # memory (MiB) of the process running one query
     neo4j_batch_size: int = 5000  # rows per UNWIND batch when syncing
 
     # app
@@ -166,6 +175,10 @@ def _validate(s: Settings) -> None:
         raise SettingsError("max_file_mb must be positive")
     if not 0 <= s.boilerplate_min_share <= 1:
         raise SettingsError("boilerplate_min_share must be between 0 and 1")
+    if not 0.0 <= s.boilerplate_near_threshold <= 1.0:
+        raise SettingsError("boilerplate_near_threshold must be between 0 (off) and 1")
+    if not 0.5 <= s.duplicate_threshold <= 1.0:
+        raise SettingsError("duplicate_threshold must be between 0.5 and 1")
     if s.boilerplate_min_docs < 2:
         raise SettingsError("boilerplate_min_docs must be at least 2")
 

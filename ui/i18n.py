@@ -51,6 +51,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "login": ("登入", "Log in"),
     "login_needed": ("此應用程式需要密碼。", "This app needs a password."),
     "wrong_password": ("密碼錯誤。", "Wrong password."),
+    "too_many_attempts": (
+        "嘗試次數過多，請 {secs} 秒後再試。",
+        "Too many attempts; try again in {secs} s.",
+    ),
     "exposed_without_password": (
         "應用程式綁定在非本機位址 {host}，但未設定 ZHKG_APP_PASSWORD；為了安全，拒絕顯示內容。"
         "請用 `zhkg app` 啟動，或 `streamlit run app.py --server.address 127.0.0.1`。",

@@ -16,7 +16,9 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +29,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from extract import clean
+from extract.duplicates import DuplicateFinder
 from extract.extractor import Extractor, ExtractorConfig
 from extract.load import NO_SUCH, Found, SkipFile, discover, load_file
 from extract.redact import redact_name
@@ -34,6 +37,7 @@ from extract.pipeline import (
     ParsedDocument,
     Sections,
     assemble_document,
+    boilerplate_of,
     choose_title,
     document_id,
     extract_documents,
@@ -66,6 +70,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)
     redactions: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, kind)
+    duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (path, path it repeats, similarity)
     ckip_status: str = "off"
     neo4j: str = ""  # outcome of the automatic sync, when Neo4j is configured (graph.api)
     seconds: float = 0.0
@@ -81,6 +86,7 @@ class IngestReport:
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "redactions": [{"path": p, "line": n, "kind": k} for p, n, k in self.redactions],
+            "duplicates": [{"path": p, "duplicate_of": o, "similarity": x} for p, o, x in self.duplicates],
             "ckip": self.ckip_status,
             "neo4j": self.neo4j,
             "seconds": round(self.seconds, 3),
@@ -132,7 +138,11 @@ def ingest_paths(
         (report.failed if reason == NO_SUCH else report.skipped).append((where, reason))
     with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
         known = store.document_hashes()
-        state = {"known": known, "max_bytes": int(settings.max_file_mb * 1024 * 1024)}
+        state = {
+            "known": known,
+            "max_bytes": int(settings.max_file_mb * 1024 * 1024),
+            "file_budget_s": settings.file_time_budget_s,
+        }
         todo: list[str] = []  # ids only: a parsed document is stored on arrival, not kept in memory
         groups: set[str] = set()
         bar = _bar(len(found), "reading", progress)
@@ -196,11 +206,19 @@ def remove_paths(
         if not doomed:
             return report
         extractor = Extractor(extractor_config(settings))
+        gone = {doc_id for doc_id, _ in doomed}
         with store.transaction():
+            # Copies of a removed document lose what they repeated: they are checked again and
+            # extracted (the first becomes canonical) instead of vanishing with it.
+            orphans = {d for d in store.duplicates_of(gone) if d not in gone}
             for doc_id, _ in doomed:
                 store.delete_document(doc_id)
             groups = {g for _, g in doomed}
-            _rebuild(store, settings, extractor, set(), groups, report, progress)
+            if orphans:
+                groups |= {d.group for d in store.documents() if d.id in orphans}
+                for doc_id in orphans:
+                    store.replace_extractions([(doc_id, ExtractionRows([], [], []))])
+            _rebuild(store, settings, extractor, orphans, groups, report, progress)
             _finish(store, settings, extractor, progress)
         report.removed = len(doomed)
     report.seconds = time.perf_counter() - t0
@@ -219,6 +237,11 @@ def _rebuild(
     """Re-derive body, chunks and extraction for changed documents and for any document
     whose boilerplate set moved because its folder gained or lost documents.
 
+    A changed document that repeats a canonical one (exact or near, see
+    :mod:`extract.duplicates`) keeps its body but gets no chunks or mentions: it is indexed once,
+    through the copy it repeats. Markdown sources are checked before HTML renderings, so the
+    source is the copy kept.
+
     ``changed`` documents were just put, which cleared their old extraction. Returns the
     ids of documents that failed (a reprocessed document keeps its previous extraction;
     every failed one has its hash cleared, so the next ingest retries it).
@@ -227,9 +250,12 @@ def _rebuild(
     min_docs, min_share = settings.boilerplate_min_docs, settings.boilerplate_min_share
     for group in sorted(groups):
         members = store.documents_in_group(group)
-        doc_hashes = store.group_block_hashes(group)
-        counts = Counter(h for hashes in doc_hashes.values() for h in set(hashes))
-        boiler = frozenset(clean.boilerplate_hashes(counts, len(members), min_docs, min_share))
+        blocks = store.group_blocks(group)
+        with stage("clean.boilerplate"):
+            boiler = frozenset(
+                boilerplate_of(list(blocks.values()), min_docs, min_share, settings.boilerplate_near_threshold)
+            )
+        doc_hashes = {doc_id: [h for _, h in pairs] for doc_id, pairs in blocks.items()}
         site = clean.site_titles((m.meta_title for m in members), len(members), min_docs, min_share)
         for m in members:
             mine = sorted(boiler.intersection(doc_hashes.get(m.doc_id, [])))
@@ -239,6 +265,24 @@ def _rebuild(
                 plan.append((m.doc_id, sig, title, boiler))
     report.reprocessed = sum(1 for doc_id, *_ in plan if doc_id not in changed)
     meta = {d.id: d for d in store.documents()}
+    plan.sort(key=lambda p: (_format_rank(meta[p[0]].path), meta[p[0]].path))
+    finder = None
+    if any(doc_id in changed for doc_id, *_ in plan):
+        with stage("duplicates.known"):
+            known = store.canonical_signatures(exclude=changed)
+        finder = DuplicateFinder(known, store.dedup_text, settings.duplicate_threshold)
+
+    def duplicate(doc_id: str) -> bool:
+        """Decide (for a changed document) or recall whether ``doc_id`` repeats another document."""
+        if finder is None or doc_id not in changed:
+            return bool(meta[doc_id].duplicate_of)
+        with stage("duplicates.check"):
+            dup, sig = finder.check(doc_id, store.dedup_text(doc_id))
+        store.set_duplicate(doc_id, sig, dup.canonical if dup else "", dup.similarity if dup else 0.0)
+        if dup is not None:
+            other = meta.get(dup.canonical)
+            report.duplicates.append((meta[doc_id].path, other.path if other else dup.canonical, dup.similarity))
+        return dup is not None
 
     def windows() -> Iterator[list[_Work]]:
         # Bodies are assembled a window at a time, in this thread (the only one using the store),
@@ -250,8 +294,13 @@ def _rebuild(
                 doc, sections = assemble_document(
                     _document(meta[doc_id], title), [b for b, _ in stored], [h for _, h in stored], boiler
                 )
-                window.append(_Work(doc, sig, sections))
-            yield window
+                if duplicate(doc_id):  # kept and shown, not extracted: its copy speaks for it
+                    store.set_bodies([BodyRow(doc.id, doc.body, sig, doc.title, doc.pages)])
+                    store.replace_extractions([(doc.id, ExtractionRows([], [], []))], fresh=changed)
+                else:
+                    window.append(_Work(doc, sig, sections))
+            if window:
+                yield window
 
     failed: set[str] = set()
     bar = _bar(len(plan), "extracting", progress)
@@ -284,6 +333,12 @@ class _Work:
     doc: Document  # with its body
     sig: str  # boilerplate signature the body was assembled with
     sections: Sections
+
+
+def _format_rank(path: str) -> int:
+    """Which copy of a repeated page is kept: the source (Markdown, text) before a rendering."""
+    suffix = Path(path).suffix.lower()
+    return 0 if suffix in {".md", ".markdown", ".mdx", ".txt"} else 1 if suffix in {".html", ".htm"} else 2
 
 
 def _document(row: StoredDocument, title: str) -> Document:
@@ -342,15 +397,47 @@ def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
 def _read(found: Found) -> tuple[str, ParsedDocument | str | None]:
     """Load, compare with the stored hash, and parse only what changed; never raises."""
     try:
-        loaded = load_file(found, _STATE["max_bytes"])
-        if _STATE["known"].get(document_id(found.real)) == loaded.raw_hash:
-            return "unchanged", None
-        return "parsed", parse_loaded(loaded, found)
+        with time_budget(_STATE["file_budget_s"]):
+            loaded = load_file(found, _STATE["max_bytes"])
+            if _STATE["known"].get(document_id(found.real)) == loaded.raw_hash:
+                return "unchanged", None
+            return "parsed", parse_loaded(loaded, found)
     except SkipFile as exc:
         return "skipped", str(exc)
+    except TookTooLong as exc:
+        return "failed", str(exc)
     except Exception as exc:  # one bad file never stops the run
         log.debug("failed to read %s", found.given, exc_info=True)
         return "failed", f"{type(exc).__name__}: {exc}"
+
+
+class TookTooLong(Exception):
+    """Reading and parsing one file ran past its time budget."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`TookTooLong` in this thread when the block runs past ``seconds`` (0: no limit).
+
+    A file that sends a parser into a very long loop (a pathological PDF, markup no cap foresaw)
+    then fails alone with one line, and the run goes on. A timer signal interrupts the Python code
+    wherever it is, so it works only in a process's main thread (the CLI, the worker processes);
+    elsewhere (the app's script thread) files run without a budget.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TookTooLong(f"took too long (over {seconds:g} s to read and parse; ZHKG_FILE_TIME_BUDGET_S)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _work(payload: list[tuple[Document, Sections]]) -> list[ExtractionRows | RuntimeError]:

@@ -33,8 +33,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--device", dest="set_device", help="auto, cpu, cuda or cuda:N (CKIP)")
     p.add_argument("--batch-size", dest="set_batch_size", type=int, help="CKIP batch size")
-    p.add_argument("--chunk-size", dest="set_chunk_size", type=int, help="characters per chunk (default 500)")
-    p.add_argument("--max-file-mb", dest="set_max_file_mb", type=float, help="skip larger files (default 20)")
+    p.add_argument(
+        "--chunk-size",
+        dest="set_chunk_size",
+        type=int,
+        help=f"characters per chunk (default {Settings.chunk_size})",
+    )
+    p.add_argument(
+        "--max-file-mb",
+        dest="set_max_file_mb",
+        type=float,
+        help=f"skip larger files, in MiB (default {Settings.max_file_mb:g})",
+    )
     p.add_argument(
         "--wait",
         type=float,
@@ -58,6 +68,8 @@ def print_report(report: IngestReport, as_json: bool) -> None:
         print(f"skipped  {path}: {reason}", file=sys.stderr)
     for path, reason in report.failed:
         print(f"FAILED   {path}: {reason}", file=sys.stderr)
+    for path, other, sim in report.duplicates:
+        print(f"duplicate {path}: repeats {other} (similarity {sim:.2f}); indexed once", file=sys.stderr)
     for path, line, kind in report.redactions:
         print(f"redacted {path}:{line or 'name'}: {kind}", file=sys.stderr)
     parts = [
@@ -70,6 +82,8 @@ def print_report(report: IngestReport, as_json: bool) -> None:
         parts.insert(0, f"removed {report.removed}")
     if report.reprocessed:
         parts.append(f"re-cleaned {report.reprocessed}")
+    if report.duplicates:
+        parts.append(f"duplicates {len(report.duplicates)}")
     if report.redactions:
         parts.append(f"secrets redacted {len(report.redactions)}")
     print(", ".join(parts) + f" ({report.seconds:.1f}s)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -85,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zhkg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `zhkg stats | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet too
+        return 0
     except ZhkgError as exc:  # CommandError, SettingsError, StoreError, WorkspaceBusy, Neo4jUnavailable, …
         if verbose:
             raise

@@ -11,7 +11,6 @@ the held-back part stays an honest estimate.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -211,22 +210,22 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_qa_eval(store: Store, settings: Settings, gold_dir: Path, split: str, as_json: bool) -> int:
-    """Entry point of ``zhkg eval --qa``: prints the report; 0 on success."""
-    from graph.cli.main import CommandError
+def qa_report(
+    store: Store, settings: Settings, gold_dir: Path, split: str, *, details: bool
+) -> dict[str, Any]:
+    """``zhkg eval --qa``: the summary of answering the gold questions (per question too, with ``details``).
 
+    Raises :class:`QAGoldError` for an unknown split, an unreadable gold file or an empty split.
+    """
     if split not in SPLITS:
-        raise CommandError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    try:
-        questions = load_questions(gold_dir)
-    except QAGoldError as exc:
-        raise CommandError(str(exc)) from None
+        raise QAGoldError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    questions = load_questions(gold_dir)
     chosen = [q for q in questions if split == "all" or q.split == split]
     if not chosen:
-        raise CommandError(f"no questions in split {split!r}")
+        raise QAGoldError(f"no questions in split {split!r}")
     outcomes = evaluate(store, settings, chosen)
     summary = summarise(outcomes, split)
-    if as_json:
+    if details:
         summary["questions"] = [
             {
                 "id": o.question.id,
@@ -238,10 +237,7 @@ def run_qa_eval(store: Store, settings: Settings, gold_dir: Path, split: str, as
             }
             for o in outcomes
         ]
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        print(format_summary(summary))
-    return 0
+    return summary
 
 
 __all__ = [
@@ -252,6 +248,6 @@ __all__ = [
     "evaluate",
     "key_found",
     "load_questions",
-    "run_qa_eval",
+    "qa_report",
     "summarise",
 ]

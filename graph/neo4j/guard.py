@@ -458,10 +458,8 @@ def _plain(value: Any, graph: _Collector | None) -> Any:
 
 # -- limits -----------------------------------------------------------------------------------------
 
-#: Largest estimated result (see :func:`estimate_size`) returned before a query is stopped.
-DEFAULT_MAX_BYTES = 16 * 2**20
-#: Most memory the worker process may grow by (one huge value is decoded whole by the driver).
-DEFAULT_WORKER_MEMORY_BYTES = 512 * 2**20
+# The result-size and worker-memory limits are settings (cypher_max_mb, cypher_worker_memory_mb):
+# the worker may grow by the latter because the driver decodes one huge value whole.
 #: The wall-clock limit is the server timeout plus this, so that the server's own timeout,
 #: which leaves the connection usable, usually comes first.
 WALL_GRACE_S = 2.0
@@ -503,8 +501,10 @@ def make_limits(
     wall = float(timeout + WALL_GRACE_S if wall_s is None else wall_s)
     if wall <= 0:
         raise ReadOnlyViolation("refused: the wall-clock limit must be positive")
-    size = int(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
-    memory = int(DEFAULT_WORKER_MEMORY_BYTES if worker_memory_bytes is None else worker_memory_bytes)
+    size = int(settings.cypher_max_mb * 2**20 if max_bytes is None else max_bytes)
+    memory = int(
+        settings.cypher_worker_memory_mb * 2**20 if worker_memory_bytes is None else worker_memory_bytes
+    )
     if size < 1 or memory < 1:
         raise ReadOnlyViolation("refused: size limits must be positive")
     return Limits(rows, timeout, wall, size, memory)

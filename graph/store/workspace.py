@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from extract.duplicates import Signature
 from extract.errors import ZhkgError
 from extract.records import (
     Block,
@@ -57,6 +58,10 @@ CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp);
 CREATE TABLE IF NOT EXISTS blocks (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL,
     text TEXT NOT NULL, heading TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE IF NOT EXISTS doc_signatures (
+    doc_id TEXT PRIMARY KEY, digest TEXT NOT NULL, minhash BLOB NOT NULL, shingles INTEGER NOT NULL,
+    shingle INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS doc_links (
     source TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (source, target)
@@ -458,6 +463,7 @@ class Store:
         if not keep_row:
             tables.append("documents")
             self.conn.execute("DELETE FROM doc_links WHERE source=? OR target=?", (doc_id, doc_id))
+            self.conn.execute("DELETE FROM doc_signatures WHERE doc_id=?", (doc_id,))
         for table in tables:
             col = "id" if table == "documents" else "doc_id"
             self.conn.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
@@ -499,17 +505,17 @@ class Store:
         ).fetchone()
         return None if r is None else Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
 
-    @timed("store.group_block_hashes")
-    def group_block_hashes(self, group: str) -> dict[str, list[str]]:
-        """doc id → its block hashes in order, for every document of ``group``."""
-        out: dict[str, list[str]] = {}
+    @timed("store.group_blocks")
+    def group_blocks(self, group: str) -> dict[str, list[tuple[Block, str]]]:
+        """doc id → its (block, hash) pairs in order, for every document of ``group``."""
+        out: dict[str, list[tuple[Block, str]]] = {}
         rows = self.conn.execute(
-            "SELECT b.doc_id, b.hash FROM documents d JOIN blocks b ON b.doc_id = d.id"
-            " WHERE d.grp = ? ORDER BY b.doc_id, b.idx",
+            "SELECT b.doc_id, b.kind, b.text, b.heading, b.page, b.hash FROM documents d"
+            " JOIN blocks b ON b.doc_id = d.id WHERE d.grp = ? ORDER BY b.doc_id, b.idx",
             (group,),
         )
-        for doc_id, h in rows:
-            out.setdefault(doc_id, []).append(h)
+        for doc_id, kind, text, heading, page, h in rows:
+            out.setdefault(doc_id, []).append((Block(kind, text, heading, page), h))
         return out
 
     @timed("store.documents_in_group")
@@ -526,6 +532,45 @@ class Store:
             "SELECT kind, text, heading, page, hash FROM blocks WHERE doc_id=? ORDER BY idx", (doc_id,)
         )
         return [(Block(r[0], r[1], r[2], r[3]), r[4]) for r in rows]
+
+    # -- duplicates -------------------------------------------------------------------------------
+
+    def dedup_text(self, doc_id: str) -> str:
+        """The text duplicate detection compares: the document's blocks, link menus left out."""
+        rows = self.conn.execute(
+            "SELECT text FROM blocks WHERE doc_id=? AND kind != 'menu' ORDER BY idx", (doc_id,)
+        )
+        return "\n".join(r[0] for r in rows)
+
+    def canonical_signatures(self, exclude: Container[str]) -> list[tuple[str, Signature]]:
+        """Signatures of documents that duplicate nothing, oldest first (the ones later copies meet)."""
+        rows = self.conn.execute(
+            "SELECT s.doc_id, s.digest, s.minhash, s.shingles, s.shingle FROM doc_signatures s"
+            " JOIN documents d ON d.id = s.doc_id WHERE d.duplicate_of = '' ORDER BY d.rowid"
+        )
+        return [(r[0], Signature(r[1], bytes(r[2]), r[3], r[4])) for r in rows if r[0] not in exclude]
+
+    def set_duplicate(self, doc_id: str, sig: Signature, duplicate_of: str, similarity: float) -> None:
+        """Record a document's signature and what it duplicates (``""``: nothing, it is indexed)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO doc_signatures(doc_id, digest, minhash, shingles, shingle)"
+            " VALUES (?,?,?,?,?)",
+            (doc_id, sig.digest, sig.minhash, sig.shingles, sig.shingle),
+        )
+        self.conn.execute(
+            "UPDATE documents SET duplicate_of=?, similarity=? WHERE id=?", (duplicate_of, similarity, doc_id)
+        )
+
+    def duplicates_of(self, doc_ids: Iterable[str]) -> list[str]:
+        """Documents recorded as duplicates of any of ``doc_ids``."""
+        ids = list(doc_ids)
+        out: list[str] = []
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(f"SELECT id FROM documents WHERE duplicate_of IN ({marks})", part)
+            out.extend(r[0] for r in rows)
+        return out
 
     # -- document links ---------------------------------------------------------------------------
 

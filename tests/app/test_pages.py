@@ -653,3 +653,21 @@ def test_documents_page_renders_links(notes_workspace: Path) -> None:
     at.text_input(key="doc_query").set_value("歐拉瑪").run()
     assert_clean(at)
     assert "1 / 7 份文件" in texts(at)
+
+
+def test_password_attempts_are_throttled() -> None:
+    from ui.auth import AttemptThrottle
+
+    th = AttemptThrottle(free=3, base_s=2.0, cap_s=60.0)
+    for i in range(3):
+        assert th.wait_s("1.2.3.4", now=100.0 + i) == 0.0
+        th.failed("1.2.3.4", now=100.0 + i)
+    assert th.wait_s("1.2.3.4", now=102.5) == pytest.approx(1.5)  # 2 s after the third failure
+    assert th.wait_s("5.6.7.8", now=102.5) == 0.0  # another client is not slowed
+    th.failed("1.2.3.4", now=104.0)
+    assert th.wait_s("1.2.3.4", now=104.0) == pytest.approx(4.0)  # doubling
+    for _ in range(20):
+        th.failed("1.2.3.4", now=200.0)
+    assert th.wait_s("1.2.3.4", now=200.0) == pytest.approx(60.0)  # capped
+    th.succeeded("1.2.3.4")
+    assert th.wait_s("1.2.3.4", now=200.0) == 0.0

@@ -71,9 +71,12 @@ def trivial_query_s(settings: Settings) -> float:
 
 @contextmanager
 def peak_rss() -> Iterator[dict[str, int]]:
-    """Largest growth of this process and of this process plus its children, sampled every 20 ms."""
+    """Largest growth of this process and of this process plus the children started meanwhile (the
+    query workers), sampled every 20 ms. Children that were already running (a test server of
+    another test, a forkserver) are not the query's memory and are left out."""
     me = psutil.Process()
     base = me.memory_info().rss
+    earlier = {c.pid for c in me.children(recursive=True)}
     peak = {"self": 0, "total": 0}
     stop = threading.Event()
 
@@ -81,7 +84,7 @@ def peak_rss() -> Iterator[dict[str, int]]:
         while not stop.is_set():
             try:
                 own = me.memory_info().rss - base
-                kids = sum(c.memory_info().rss for c in me.children(recursive=True))
+                kids = sum(c.memory_info().rss for c in me.children(recursive=True) if c.pid not in earlier)
             except psutil.Error:
                 continue
             peak["self"] = max(peak["self"], own)
