@@ -671,3 +671,32 @@ def test_password_attempts_are_throttled() -> None:
     assert th.wait_s("1.2.3.4", now=200.0) == pytest.approx(60.0)  # capped
     th.succeeded("1.2.3.4")
     assert th.wait_s("1.2.3.4", now=200.0) == 0.0
+
+
+def test_app_ingest_stays_inside_its_root_and_keeps_no_raw_upload(tmp_path: Path) -> None:
+    from graph.settings import load_settings
+    from ui.ingest_page import forget_uploads, run_ingest, save_upload
+
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# 私人\n\n不該被匯入的筆記。\n", "utf-8")
+    root = tmp_path / "shared"
+    root.mkdir()
+    (root / "ok.md").write_text("# Ollama\n\nOllama 在本機執行模型。\n", "utf-8")
+    (root / "escape.md").symlink_to(outside / "secret.md")
+    s = load_settings(env={}, overrides={"workspace": tmp_path / "ws", "app_ingest_roots": (root,)})
+    report = run_ingest(s, [root])
+    assert report.ingested == 1
+    assert [(Path(p).name, r) for p, r in report.skipped] == [
+        ("escape.md", "symlink leads outside the allowed folder")
+    ]
+
+    key = "sk" + "-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"
+    saved = save_upload(s, f"notes-{key}.md", f"# 上傳\n\n金鑰 {key} 在這裡。\n".encode())
+    assert key not in saved.name
+    run_ingest(s, [saved])
+    forget_uploads([saved])
+    assert not saved.exists()
+    for f in (tmp_path / "ws").rglob("*"):
+        if f.is_file():
+            assert key.encode() not in f.read_bytes(), f

@@ -250,3 +250,17 @@ def test_broken_pipe_is_quiet(corpus_workspace: Path) -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert out.stdout == '{\n  "docum' and "Error" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_summary_says_when_the_index_cache_was_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import graph.query.index as gqi
+    from graph.cli.main import main
+
+    notes = Path(__file__).resolve().parents[2] / "examples" / "obsidian"
+    monkeypatch.setattr(gqi, "_save_parts", lambda *a, **k: None)  # as when the disk refuses the file
+    gqi.clear_cache()
+    assert main(["ingest", str(notes), "-w", str(tmp_path / "ws")]) == 0
+    out = capsys.readouterr().out
+    assert "search index built in memory only" in out and "search index ready" not in out
