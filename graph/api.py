@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from extract.errors import ZhkgError
 from graph.build.ingest import IngestReport, Progress, ingest_paths, remove_paths
@@ -23,6 +23,9 @@ from graph.settings import Settings
 from graph.store import open_store
 
 if TYPE_CHECKING:
+    from graph.eval.extraction import CorpusScore, EvalReport
+    from graph.neo4j.guard import QueryResult
+    from graph.neo4j.queries import NamedQuery
     from graph.neo4j.sync import SyncReport
 
 log = logging.getLogger(__name__)
@@ -154,3 +157,71 @@ def sync_neo4j(settings: Settings, *, progress: bool = True) -> SyncReport:
 
     with open_store(settings.workspace, readonly=True) as store:
         return sync_workspace(store, settings, progress=progress)
+
+
+def stats(settings: Settings) -> dict[str, Any]:
+    """What the workspace holds: counts by table, type and level."""
+    with open_store(settings.workspace, readonly=True) as store:
+        return store.stats()
+
+
+def evaluate(settings: Settings, gold_dir: Path, split: str) -> EvalReport:
+    """Extraction in the workspace against gold annotations (:mod:`graph.eval.extraction`)."""
+    from graph.eval.extraction import run_eval
+
+    with open_store(settings.workspace, readonly=True) as store:
+        return run_eval(store, gold_dir, split)
+
+
+def evaluate_qa(settings: Settings, gold_dir: Path, split: str, *, details: bool = False) -> dict[str, Any]:
+    """Answers in the workspace against gold questions (:mod:`graph.eval.qa`)."""
+    from graph.eval.qa import qa_report
+
+    with open_store(settings.workspace, readonly=True) as store:
+        return qa_report(store, settings, gold_dir, split, details=details)
+
+
+def evaluate_real(
+    settings: Settings, gold_root: Path, corpora_dir: Path, splits: Sequence[str]
+) -> list[CorpusScore]:
+    """Each annotated real corpus (and the sample corpus, last) ingested with the current code into a
+    fresh temporary workspace and scored, split by split."""
+    import tempfile
+
+    from graph.eval.extraction import GoldError, real_gold_dirs, score_corpus
+
+    corpora = real_gold_dirs(gold_root, corpora_dir)
+    sample_gold, sample_corpus = Path("examples/dev"), Path("examples/corpus")
+    if (sample_gold / "entities.yaml").is_file() and sample_corpus.is_dir():
+        corpora.append(("sample (ours)", sample_gold, sample_corpus))  # for comparison, last
+    scores: list[CorpusScore] = []
+    for name, gold_dir, corpus in corpora:
+        with tempfile.TemporaryDirectory(prefix="zhkg-eval-") as tmp:
+            ws = settings.replace(workspace=Path(tmp), neo4j_uri="")
+            report = ingest_paths([corpus], ws, progress=lambda *_: None)
+            if report.failed:
+                raise GoldError(f"{name}: {len(report.failed)} files failed to ingest")
+            with open_store(ws.workspace, readonly=True) as store:
+                scores.extend(score_corpus(store, name, gold_dir, splits))
+    return scores
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """The named Cypher queries shipped in ``queries/``, by name."""
+    from graph.neo4j.queries import named_queries as load
+
+    return load()
+
+
+def cypher(settings: Settings, text: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+    """Ad-hoc Cypher through the read-only, bounded guard (:mod:`graph.neo4j.guard`)."""
+    from graph.neo4j.guard import run_readonly
+
+    return run_readonly(settings, text, dict(params or {}))
+
+
+def run_query(settings: Settings, name: str, values: Mapping[str, Any]) -> QueryResult:
+    """A named query with its parameters checked and bound (:mod:`graph.neo4j.queries`)."""
+    from graph.neo4j.queries import run_named
+
+    return run_named(settings, name, dict(values))

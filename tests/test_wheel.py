@@ -77,19 +77,18 @@ def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[st
     )
 
 
+def _python(env_dir: Path, code: str, cwd: Path) -> str:
+    """Run ``code`` with the virtualenv's interpreter (from ``cwd``, so the checkout is not on the path)."""
+    done = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", code], cwd=cwd, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.mark.integration
 def test_installed_wheel_lists_queries_and_ingests(installed: Path, tmp_path: Path) -> None:
-    where = subprocess.run(
-        [
-            str(installed / "bin" / "python"),
-            "-c",
-            "import graph, queries; print(graph.__file__, queries.__file__)",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    where = _python(installed, "import graph, queries; print(graph.__file__, queries.__file__)", tmp_path)
     assert str(REPO) not in where and str(installed) in where  # the installed copy, not the checkout
 
     listed = _run(installed, "cypher", "--list", "--json", cwd=tmp_path)
@@ -107,15 +106,5 @@ def test_installed_wheel_lists_queries_and_ingests(installed: Path, tmp_path: Pa
 
     from graph.cli.app import app_script  # the same lookup, from the installed package
 
-    found = subprocess.run(
-        [
-            str(installed / "bin" / "python"),
-            "-c",
-            "from graph.cli.app import app_script; print(app_script())",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    found = _python(installed, "from graph.cli.app import app_script; print(app_script())", tmp_path).strip()
     assert found.startswith(str(installed)) and found.endswith("app.py") and app_script().name == "app.py"

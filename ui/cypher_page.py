@@ -46,11 +46,11 @@ def _classify(exc: Exception) -> CypherFailed:
 def run_console(settings: Any, cypher: str, params: dict[str, Any] | None = None) -> Any:
     """Run an ad-hoc query through the read-only guard."""
     try:
-        from graph.neo4j.guard import run_readonly
+        from graph import api
     except ImportError as exc:
-        raise CypherFailed("missing", f"graph.neo4j.guard: {exc}") from None
+        raise CypherFailed("missing", f"graph.api: {exc}") from None
     try:
-        return run_readonly(settings, cypher, params or {}, limit=settings.cypher_row_limit)
+        return api.cypher(settings, cypher, params or {})
     except Exception as exc:
         log.info("cypher refused or failed: %s", exc)
         raise _classify(exc) from None
@@ -58,22 +58,22 @@ def run_console(settings: Any, cypher: str, params: dict[str, Any] | None = None
 
 def named_queries() -> dict[str, Any]:
     try:
-        from graph.neo4j.queries import named_queries as load
+        from graph import api
     except ImportError as exc:
-        raise CypherFailed("missing", f"graph.neo4j.queries: {exc}") from None
+        raise CypherFailed("missing", f"graph.api: {exc}") from None
     try:
-        return dict(load())
+        return dict(api.named_queries())
     except Exception as exc:
         raise CypherFailed("failed", f"{type(exc).__name__}: {exc}") from None
 
 
 def run_named(settings: Any, name: str, params: dict[str, Any]) -> Any:
     try:
-        from graph.neo4j.queries import run_named as run
+        from graph import api
     except ImportError as exc:
-        raise CypherFailed("missing", f"graph.neo4j.queries: {exc}") from None
+        raise CypherFailed("missing", f"graph.api: {exc}") from None
     try:
-        return run(settings, name, params)
+        return api.run_query(settings, name, params)
     except Exception as exc:
         raise _classify(exc) from None
 

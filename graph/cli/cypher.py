@@ -15,6 +15,7 @@ import json
 import unicodedata
 from typing import Any
 
+from graph import api
 from graph.cli.main import CommandError
 from graph.cli.sync import add_neo4j_arguments
 from graph.settings import Settings
@@ -127,9 +128,7 @@ def format_table(columns: list[str], rows: list[list[Any]]) -> str:
 
 
 def _list(settings: Settings, as_json: bool) -> int:
-    from graph.neo4j.queries import named_queries
-
-    queries = named_queries()
+    queries = api.named_queries()
     if as_json:
         print(json.dumps([q.to_json() for q in queries.values()], ensure_ascii=False, indent=2))
         return 0
@@ -143,26 +142,16 @@ def _list(settings: Settings, as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.neo4j.client import Neo4jUnavailable
-    from graph.neo4j.guard import CypherError, ReadOnlyViolation, run_readonly
-    from graph.neo4j.queries import QueryFileError, QueryParamError, run_named
-
     if args.list:
-        try:
-            return _list(settings, args.json)
-        except QueryFileError as exc:
-            raise CommandError(str(exc)) from None
+        return _list(settings, args.json)
     if bool(args.cypher) == bool(args.query):
         raise CommandError("give either Cypher text or --query NAME (see `zhkg cypher --list`)")
     if settings.cypher_row_limit < 1:
         raise CommandError("--limit must be at least 1")
-    try:
-        if args.query:
-            result = run_named(settings, args.query, parse_params(args.param, json_values=False))
-        else:
-            result = run_readonly(settings, args.cypher, parse_params(args.param, json_values=True))
-    except (ReadOnlyViolation, CypherError, QueryParamError, QueryFileError, Neo4jUnavailable) as exc:
-        raise CommandError(str(exc)) from None
+    if args.query:  # every refusal and failure is a ZhkgError: one line on stderr
+        result = api.run_query(settings, args.query, parse_params(args.param, json_values=False))
+    else:
+        result = api.cypher(settings, args.cypher, parse_params(args.param, json_values=True))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from graph import api
 from graph.settings import Settings
-from graph.store import open_store
 
 HELP = "counts of documents, chunks, entities by type, relations by type, communities"
 
@@ -16,8 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    with open_store(settings.workspace, readonly=True) as store:
-        stats = store.stats()
+    stats = api.stats(settings)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0

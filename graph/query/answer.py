@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from extract.chunk import split_sentences
 from extract.clean import page_at
 from extract.errors import ZhkgError
 from extract.normalize import match_key
@@ -39,7 +40,6 @@ ANSWER_MAX_TOKENS = 512
 MAX_SENTENCES = 3
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 
 class QuestionError(ZhkgError, ValueError):
@@ -163,7 +163,7 @@ def _with_sentences(
         best.setdefault(chunk_id, sent)
     out = []
     for c in citations:
-        first = next((m.group().strip() for m in _SENTENCE.finditer(c.text) if m.group().strip()), c.text)
+        first = next((c.text[a:b] for a, b in split_sentences(c.text)), c.text)
         out.append(replace(c, sentence=best.get(c.chunk_id, neutralise_markers(first))))
     return out
 
@@ -309,8 +309,8 @@ def best_sentences(
     keys = [k for e in r.linked for k in index.entity_keys[e]]
     scored: list[tuple[float, int, str, str]] = []
     for rank, c in enumerate(citations):
-        for m in _SENTENCE.finditer(c.text):
-            sent = m.group().strip()
+        for a, b in split_sentences(c.text):
+            sent = c.text[a:b]
             if len(sent) < 4:
                 continue
             st = set(tokens(sent))
