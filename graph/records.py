@@ -6,7 +6,7 @@ Extraction records live in :mod:`extract.records`; these build on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from extract.records import RelationType
 
@@ -37,6 +37,54 @@ class StoredDocument:
     body: str = ""
 
 
+class ReportEntity(TypedDict):
+    id: str
+    name: str
+    type: str
+    pagerank: float  # inside the community
+
+
+class ReportEvidence(TypedDict):
+    doc_id: str
+    chunk_id: str
+    text: str
+
+
+class ReportRelation(TypedDict):
+    id: str
+    source: str  # names, as shown
+    target: str
+    type: str
+    weight: float
+    text: str  # the relation in words (Traditional Chinese)
+    evidence: list[ReportEvidence]
+
+
+class ReportDocument(TypedDict):
+    doc_id: str
+    path: str
+    title: str
+    entities: int  # members the document mentions
+
+
+class Report(TypedDict, total=False):
+    """A community report as stored (JSON): what :func:`graph.build.reports.extractive_report`
+    writes, plus the LLM writer's fields when one rewrote title and summary."""
+
+    level: int
+    title: str
+    summary: str
+    writer: str  # "extractive" | "llm"
+    size: int
+    entities: list[ReportEntity]
+    relations: list[ReportRelation]
+    sentences: list[ReportEvidence]
+    documents: list[ReportDocument]
+    extractive_title: str
+    extractive_summary: str
+    model: str
+
+
 @dataclass(frozen=True, slots=True)
 class Community:
     id: str
@@ -45,7 +93,7 @@ class Community:
     entity_ids: tuple[str, ...]
     title: str = ""
     summary: str = ""
-    report: dict[str, Any] = field(default_factory=dict)
+    report: Report = field(default_factory=lambda: Report())
     rank: float = 0.0
     content_hash: str = ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -61,7 +62,7 @@ def mini_graph(data: WorkspaceData, community: Community) -> tuple[list[VizNode]
     return nodes, edges
 
 
-def _report(report: dict[str, Any]) -> None:
+def _report(report: Mapping[str, Any]) -> None:
     """Render a community report of unknown shape as headings, text and bullet lists."""
     for key, value in report.items():
         if key in {"title", "summary"} or value in ("", [], {}, None):

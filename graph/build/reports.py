@@ -25,6 +25,7 @@ from extract.normalize import to_traditional
 from extract.records import Entity, Relation
 from extract.timing import timed
 from graph.build.centrality import compute_centrality
+from graph.records import Report, ReportDocument, ReportEvidence
 
 if TYPE_CHECKING:
     from graph.llm.client import LLMClient
@@ -114,8 +115,8 @@ def extractive_report(
     members: Sequence[Entity],
     relations: Sequence[Relation],
     doc_info: Mapping[str, tuple[str, str]],
-) -> dict[str, Any]:
-    """The report dict (title, summary, ranked entities, relations, sentences, documents) without an LLM.
+) -> Report:
+    """The report (title, summary, ranked entities, relations, sentences, documents) without an LLM.
 
     ``relations`` are the community's internal relations; ``doc_info`` maps doc id
     to (path, title).
@@ -126,26 +127,21 @@ def extractive_report(
     names = {e.id: e.name for e in members}
     top_rel = sorted(relations, key=lambda r: (-r.weight, -r.confidence, r.id))[:MAX_RELATIONS]
 
-    sentences: list[dict[str, str]] = []
+    sentences: list[ReportEvidence] = []
     seen_text: set[str] = set()
     for r in top_rel:
         for ev in r.evidence[:2]:
             if ev.text in seen_text:
                 continue
             seen_text.add(ev.text)
-            sentences.append({"doc_id": ev.doc_id, "chunk_id": ev.chunk_id, "text": ev.text})
+            sentences.append(ReportEvidence(doc_id=ev.doc_id, chunk_id=ev.chunk_id, text=ev.text))
     sentences = sentences[:MAX_SENTENCES]
 
     doc_counts: Counter[str] = Counter()
     for e in members:
         doc_counts.update(e.doc_ids)
     documents = [
-        {
-            "doc_id": d,
-            "path": doc_info.get(d, ("", ""))[0],
-            "title": doc_info.get(d, ("", ""))[1],
-            "entities": n,
-        }
+        ReportDocument(doc_id=d, path=doc_info.get(d, ("", ""))[0], title=doc_info.get(d, ("", ""))[1], entities=n)
         for d, n in heapq.nsmallest(MAX_DOCUMENTS, doc_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
@@ -231,9 +227,7 @@ def llm_report(llm: LLMClient, report: Mapping[str, Any]) -> dict[str, str]:
 
 
 @timed("communities.reports_cache")
-def apply_llm_writer(
-    store: Store, report: dict[str, Any], chash: str, llm: LLMClient | None
-) -> dict[str, Any]:
+def apply_llm_writer(store: Store, report: Report, chash: str, llm: LLMClient | None) -> Report:
     """Use a cached LLM report for ``chash`` if there is one, else write one when ``llm`` is given.
 
     Without a cache hit and without an LLM the extractive report is returned unchanged;
@@ -251,7 +245,7 @@ def apply_llm_writer(
         store.cache_put(REPORT_CACHE_PREFIX + chash, json.dumps(cached, ensure_ascii=False))
     if cached is None:
         return report
-    out = dict(report)
+    out = Report(**report)
     out["extractive_title"] = report["title"]
     out["extractive_summary"] = report["summary"]
     out["title"] = cached["title"]
