@@ -77,7 +77,7 @@ def test_site_titles_give_way_and_follow_folder_changes(tmp_path: Path) -> None:
 
 
 def test_obsidian_notes_export_their_links(tmp_path: Path) -> None:
-    notes = Path(__file__).resolve().parents[2] / "examples" / "obsidian"
+    notes = Path(__file__).resolve().parents[3] / "examples" / "obsidian"
     settings = load_settings(env={}, overrides={"workspace": tmp_path / "ws"})
     assert api.ingest([notes], settings).ingested == 7
     data = json.loads(api.export(settings, "json")["graph.json"])
@@ -92,7 +92,7 @@ def test_obsidian_notes_export_their_links(tmp_path: Path) -> None:
 
 
 def test_a_version_1_workspace_is_upgraded_in_place(tmp_path: Path) -> None:
-    notes = Path(__file__).resolve().parents[2] / "examples" / "obsidian"
+    notes = Path(__file__).resolve().parents[3] / "examples" / "obsidian"
     settings = load_settings(env={}, overrides={"workspace": tmp_path / "ws"})
     ingest_paths([notes], settings)
     db = settings.db_path
@@ -247,7 +247,7 @@ def test_broken_pipe_is_quiet(corpus_workspace: Path) -> None:
         shell=True,
         capture_output=True,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert out.stdout == '{\n  "docum' and "Error" not in out.stderr and "Traceback" not in out.stderr
 
@@ -258,7 +258,7 @@ def test_the_summary_says_when_the_index_cache_was_not_written(
     import graph.query.index as gqi
     from graph.cli.main import main
 
-    notes = Path(__file__).resolve().parents[2] / "examples" / "obsidian"
+    notes = Path(__file__).resolve().parents[3] / "examples" / "obsidian"
     monkeypatch.setattr(gqi, "_save_parts", lambda *a, **k: None)  # as when the disk refuses the file
     gqi.clear_cache()
     assert main(["ingest", str(notes), "-w", str(tmp_path / "ws")]) == 0
