@@ -106,6 +106,7 @@ class Parsed:
     blocks: tuple[Block, ...] = ()
     aliases: tuple[str, ...] = ()
     links: tuple[str, ...] = ()  # see :func:`link_target`
+    link_labels: tuple[tuple[str, str], ...] = ()  # (shown text, note name) of ``[[note|label]]``
     # Title candidates by source, markup removed: front matter / HTML <title>, and what the text
     # itself offers (first H1, else first heading, else first line). A folder-level rule
     # (:func:`site_titles`) can prefer the second when the first names the site, not the page.
@@ -150,6 +151,7 @@ def parse(text: str, fmt: str, *, source: str = "") -> Parsed:
         blocks=tuple(blocks),
         aliases=aliases,
         links=tuple(dict.fromkeys(found.links)),
+        link_labels=tuple(dict.fromkeys(found.labels)),
         meta_title=_clip(meta_title, 300),
         text_title=_clip(text_title, 300),
         fmt=fmt,
@@ -161,6 +163,7 @@ class _Found:
     """What the Markdown walk notices besides blocks (one per document, local to :func:`parse`)."""
 
     links: list[str] = field(default_factory=list)
+    labels: list[tuple[str, str]] = field(default_factory=list)  # (shown text, note) of [[note|label]]
     tags: list[str] = field(default_factory=list)  # inline #tags, kept only for Obsidian notes
     obsidian: bool = False  # the note uses wikilinks or embeds
     h1: str = ""  # first level-1 heading
@@ -534,7 +537,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         tok.content = "" if embed else _wikilink_visible(target, label)
         # An embedded note is a reference to it; an embedded image, PDF or audio file is not.
         is_file = embed and _FILE_SUFFIX.search(note.strip()) and not _DOC_SUFFIX.search(note.strip())
-        tok.meta = {"target": "" if is_file else link_target(note)}
+        tok.meta = {"target": "" if is_file else link_target(note), "note": _DOC_SUFFIX.sub("", note.strip())}
     state.pos = end + 2
     return True
 
@@ -569,6 +572,8 @@ def _children_text(children: Sequence[Token], found: _Found | None) -> str:
                 found.obsidian = True
                 if child.meta.get("target"):
                     found.links.append(child.meta["target"])
+                    if child.meta.get("note") and child.content and child.content != child.meta["note"]:
+                        found.labels.append((child.content, child.meta["note"]))
         elif t == "wikiembed":
             if found is not None:
                 found.obsidian = True

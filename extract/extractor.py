@@ -140,6 +140,9 @@ def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
+_MAX_LINK_MENTIONS = 20  # places one link label is counted in a document
+
+
 class _PatternInfo(NamedTuple):
     """What the lexicon says about a name a pattern found (cached per extractor)."""
 
@@ -205,10 +208,35 @@ class Extractor:
         cands = self._candidates(body, ckip_hits, doc.code)
         index = ChunkIndex(chunks)
         mentions = self._mentions(doc.id, body, cands, index)
+        if doc.link_labels:
+            mentions.extend(self._link_mentions(doc, mentions, index))
         sentences = split_sentences(body)
         relations = sentence_relations(doc.id, body, sentences, mentions, chunks)
         relations.extend(self._variant_relations(doc.id, body, mentions, sentences, index))
         return DocExtraction(tuple(mentions), tuple(relations))
+
+    def _link_mentions(self, doc: Document, mentions: Sequence[Mention], index: ChunkIndex) -> list[Mention]:
+        """``[[Ollama|本機工具]]`` mentions Ollama where it shows 本機工具: for a note the lexicon knows,
+        each place its label appears (outside code, where no other name was found) is a mention of it."""
+        body, out = doc.body, []
+        taken = sorted((m.start, m.end) for m in mentions)
+        for label, note in doc.link_labels:
+            entry = self.lexicon.get(match_key(note))
+            if entry is None or entry.ignore or not label.strip():
+                continue
+            at = body.find(label)
+            for _ in range(_MAX_LINK_MENTIONS):
+                if at < 0:
+                    break
+                end = at + len(label)
+                overlaps = any(s < end and at < e for s, e in taken)
+                if not overlaps and not in_spans(list(doc.code), at, end):
+                    chunk = index.chunk_for(at, end)
+                    out.append(
+                        Mention(doc.id, chunk, at, end, label, entry.key, entry.type, "link", 0.8, entry.name)
+                    )
+                at = body.find(label, end)
+        return out
 
     # -- candidates --------------------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ def parse_loaded(loaded: LoadedFile, found: Found) -> ParsedDocument:
         redactions=in_name + redactions,
         aliases=parsed.aliases,
         links=parsed.links,
+        link_labels=parsed.link_labels,
     )
     hashes = tuple(clean.block_hash(b) for b in parsed.blocks)
     return ParsedDocument(doc, parsed.blocks, hashes, meta_title=parsed.meta_title, fallback_title=fallback)

@@ -90,6 +90,9 @@ class Document:
     # Documents this one links to: wikilink targets and relative ``.md`` link targets, without
     # ``#heading`` or ``.md`` (``[[Note#Part|see]]`` → ``Note``, ``[x](../a/b.md)`` → ``../a/b``).
     links: tuple[str, ...] = ()
+    # (shown text, note name) of labelled wikilinks ``[[Ollama|本機工具]]``: where the label appears,
+    # the note's name is mentioned (extraction counts it when it knows the name).
+    link_labels: tuple[tuple[str, str], ...] = ()
     # (offset in ``body`` where a page starts, page number), ascending; () when the format has no
     # pages. :func:`extract.clean.page_at` turns an offset into a page number for citations.
     pages: tuple[tuple[int, int], ...] = ()

@@ -31,6 +31,7 @@ class StoredDocument:
     raw_hash: str
     aliases: tuple[str, ...] = ()  # front-matter aliases (Obsidian)
     links: tuple[str, ...] = ()  # link targets as written ([[note]], relative .md links), normalised
+    link_labels: tuple[tuple[str, str], ...] = ()  # (shown text, note) of [[note|label]] links
     pages: tuple[tuple[int, int], ...] = ()  # (body offset, page) where each page starts (PDF)
     duplicate_of: str = ""  # id of the document this one repeats (then it is not indexed)
     similarity: float = 0.0  # with that document: 1.0 exact, else the shingle Jaccard

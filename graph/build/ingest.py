@@ -354,6 +354,7 @@ def _document(row: StoredDocument, title: str) -> Document:
         size_bytes=row.size_bytes,
         aliases=row.aliases,
         links=row.links,
+        link_labels=row.link_labels,
     )
 
 

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS documents (
     body TEXT NOT NULL, boilerplate_sig TEXT NOT NULL DEFAULT '', ingested_at REAL NOT NULL,
     meta_title TEXT NOT NULL DEFAULT '', fallback_title TEXT NOT NULL DEFAULT '',
     aliases TEXT NOT NULL DEFAULT '[]', links TEXT NOT NULL DEFAULT '[]', pages TEXT NOT NULL DEFAULT '[]',
+    link_labels TEXT NOT NULL DEFAULT '[]',
     duplicate_of TEXT NOT NULL DEFAULT '', similarity REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp);
@@ -137,6 +138,7 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE documents ADD COLUMN fallback_title TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE documents ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE documents ADD COLUMN link_labels TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN pages TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE documents ADD COLUMN similarity REAL NOT NULL DEFAULT 0",
@@ -361,8 +363,8 @@ class Store:
             self.delete_document(doc.id, keep_row=False)
         self.conn.execute(
             "INSERT INTO documents(id, path, grp, title, date, author, tags, metadata, encoding,"
-            " size_bytes, raw_hash, body, meta_title, fallback_title, aliases, links, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, julianday('now'))",
+            " size_bytes, raw_hash, body, meta_title, fallback_title, aliases, links, link_labels,"
+            " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, julianday('now'))",
             (
                 doc.id,
                 doc.path,
@@ -380,6 +382,7 @@ class Store:
                 fallback_title,
                 _j(list(doc.aliases)),
                 _j(list(doc.links)),
+                _j([list(p) for p in doc.link_labels]),
             ),
         )
         self.conn.executemany(
@@ -471,7 +474,8 @@ class Store:
     def documents(self) -> list[StoredDocument]:
         rows = self.conn.execute(
             "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes,"
-            " raw_hash, aliases, links, pages, duplicate_of, similarity FROM documents ORDER BY path"
+            " raw_hash, aliases, links, link_labels, pages, duplicate_of, similarity"
+            " FROM documents ORDER BY path"
         )
         return [_doc_row(r) for r in rows]
 
@@ -817,6 +821,7 @@ def _doc_row(r: sqlite3.Row) -> StoredDocument:
         raw_hash=r["raw_hash"],
         aliases=tuple(json.loads(r["aliases"])),
         links=tuple(json.loads(r["links"])),
+        link_labels=tuple((str(a), str(b)) for a, b in json.loads(r["link_labels"])),
         pages=tuple((int(a), int(b)) for a, b in json.loads(r["pages"])),
         duplicate_of=r["duplicate_of"],
         similarity=float(r["similarity"]),

@@ -103,3 +103,27 @@ def test_mentions_do_not_overlap_and_keys_are_match_keys(ex: Extractor) -> None:
     for a, b in itertools.pairwise(ms):
         assert a.end <= b.start
     assert all(m.key == match_key(m.surface) for m in ms if m.extractor == "lexicon")
+
+
+def test_a_labelled_wikilink_mentions_the_note_it_points_to(ex: Extractor) -> None:
+    from dataclasses import replace
+
+    from extract import clean
+
+    parsed = clean.parse(
+        "# 筆記\n\n模型都放在[[Ollama#安裝|本機推論工具]]裡，再接 [[不存在的筆記|別的東西]]。\n", "markdown"
+    )
+    assert ("本機推論工具", "Ollama") in parsed.link_labels
+    body = "\n".join(b.text for b in parsed.blocks)
+    assert "[[" not in body and "本機推論工具" in body and "Ollama" not in body
+    doc = replace(
+        Document("d1", "x.md", "g", "t", body, "h", "utf-8", len(body.encode())),
+        link_labels=parsed.link_labels,
+    )
+    (res,) = ex.extract_many([(doc, [Chunk("c0", "d1", 0, body, 0, len(body))])])
+    links = [m for m in res.mentions if m.extractor == "link"]
+    assert [(m.surface, m.canonical, m.type) for m in links] == [("本機推論工具", "Ollama", EntityType.TOOL)]
+    assert body[links[0].start : links[0].end] == links[0].surface
+    # without the link the same words name nothing
+    plain = run(ex, body)
+    assert not any(m.canonical == "Ollama" for m in plain.mentions)
