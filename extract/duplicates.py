@@ -33,9 +33,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 
 from extract.normalize import PICTOGRAPH
 
@@ -244,7 +244,9 @@ def _lsh_params(threshold: float, recall: float = 0.99) -> tuple[int, int]:
     return NUM_PERM, 1
 
 
-def _lean(values: np.ndarray) -> LeanMinHash:
+def _lean(values: np.ndarray) -> Any:
+    from datasketch import LeanMinHash  # imported when first needed: it pulls in scipy (≈0.6 s)
+
     # The values are our own one-permutation MinHash; datasketch's LSH only bands and compares
     # them, and asks for a scheme label, which is the same for every signature of one index.
     return LeanMinHash(seed=1, hashvalues=values.astype(np.uint64), scheme="affine32")
@@ -256,6 +258,8 @@ class _Index:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         b, r = _lsh_params(threshold)
+        from datasketch import MinHashLSH
+
         self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(b, r))
         self.by_digest: dict[str, str] = {}
         self.values: dict[str, np.ndarray] = {}

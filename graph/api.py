@@ -84,12 +84,14 @@ def ingest(
     wait_s: float = 0.0,
     index: bool = True,
     allowed_root: Path | None = None,
+    rehash: bool = False,
 ) -> IngestReport:
     """Bring the workspace up to date with ``paths``, then Neo4j and the search index.
 
     ``allowed_root``: nothing outside it is read, symlinks included (the app passes its ingest root).
+    ``rehash``: read every file again instead of trusting an unchanged ``stat``.
     """
-    report = ingest_paths(paths, settings, progress, wait_s=wait_s, allowed_root=allowed_root)
+    report = ingest_paths(paths, settings, progress, wait_s=wait_s, allowed_root=allowed_root, rehash=rehash)
     return _after(report, settings, index)
 
 

@@ -49,7 +49,7 @@ from extract.timing import stage, timed_steps
 from graph.build.links import note_aliases, resolve_links
 from graph.records import StoredDocument
 from graph.settings import Settings
-from graph.store import BodyRow, ExtractionRows, Store, extraction_rows, open_store
+from graph.store import BodyRow, ExtractionRows, FileStat, Store, extraction_rows, open_store
 from graph.store.lock import WorkspaceLock
 
 log = logging.getLogger(__name__)
@@ -124,10 +124,15 @@ def ingest_paths(
     wait_s: float = 0.0,
     extractor: Extractor | None = None,
     allowed_root: Path | None = None,
+    rehash: bool = False,
 ) -> IngestReport:
-    """Bring the workspace up to date with ``paths``; unchanged files cost one hash each.
+    """Bring the workspace up to date with ``paths``.
 
-    ``allowed_root``: files (and symlink targets) outside it are skipped (the app's ingest roots).
+    An unchanged file costs one ``stat``: when its size, modification time and inode are those
+    stored when it was last read, it is not read again (as git's index does). A file modified less
+    than :data:`RACY_NS` before that reading may have changed again within the clock's resolution,
+    so it is hashed; ``rehash`` hashes every file. ``allowed_root``: files (and symlink targets)
+    outside it are skipped (the app's ingest roots).
     """
     t0 = time.perf_counter()
     report = IngestReport()
@@ -142,7 +147,10 @@ def ingest_paths(
             "known": known,
             "max_bytes": int(settings.max_file_mb * 1024 * 1024),
             "file_budget_s": settings.file_time_budget_s,
+            "rehash": rehash,
+            "now_ns": time.time_ns(),
         }
+        touched: list[tuple[str, FileStat]] = []  # unchanged by hash, new stat to remember
         todo: list[str] = []  # ids only: a parsed document is stored on arrival, not kept in memory
         groups: set[str] = set()
         bar = _bar(len(found), "reading", progress)
@@ -151,9 +159,11 @@ def ingest_paths(
             _in_pool(_read, found, _workers(settings, len(found), model=False), state, chunksize=8),
         )
         with contextlib.ExitStack() as transaction:  # opened at the first changed file, if any
-            for i, (f, (outcome, value)) in enumerate(zip(found, results, strict=True)):
+            for i, (f, (outcome, value, st)) in enumerate(zip(found, results, strict=True)):
                 if outcome == "unchanged":
                     report.unchanged += 1
+                    if st is not None:
+                        touched.append((document_id(f.real), st))
                 elif isinstance(value, ParsedDocument):
                     if not todo:
                         transaction.enter_context(store.transaction())
@@ -166,6 +176,7 @@ def ingest_paths(
                         new=value.doc.id not in known,
                         meta_title=value.meta_title,
                         fallback_title=value.fallback_title,
+                        file_stat=st,
                     )
                     report.redactions.extend((value.doc.path, r.line, r.kind) for r in value.doc.redactions)
                     todo.append(value.doc.id)
@@ -185,6 +196,9 @@ def ingest_paths(
                     failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
                 report.ingested = len(todo) - len(failed)
                 _finish(store, settings, extractor, progress)
+        if touched:
+            with store.transaction():
+                store.set_file_stats(touched)
         report.seconds = time.perf_counter() - t0
     return report
 
@@ -395,21 +409,41 @@ def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
     return settings.workers or os.cpu_count() or 1
 
 
-def _read(found: Found) -> tuple[str, ParsedDocument | str | None]:
-    """Load, compare with the stored hash, and parse only what changed; never raises."""
+RACY_NS = 2_000_000_000  # a file modified this close to when it was read is hashed next time
+
+
+def _stat(found: Found, now_ns: int) -> FileStat | None:
     try:
+        st = os.stat(found.real)
+    except OSError:
+        return None  # load_file says why
+    return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, now_ns)
+
+
+def _read(found: Found) -> tuple[str, ParsedDocument | str | None, FileStat | None]:
+    """Skip what ``stat`` shows unchanged, else load, compare with the stored hash and parse only
+    what changed; never raises. Returns (outcome, parsed document or reason, the file's stat)."""
+    try:
+        st = _stat(found, _STATE["now_ns"])
+        known = _STATE["known"].get(document_id(found.real))
+        if st is not None and known is not None and not _STATE["rehash"]:
+            was = known.stat
+            if (st.size, st.mtime_ns, st.ino) == (was.size, was.mtime_ns, was.ino) and (
+                st.mtime_ns < was.at_ns - RACY_NS
+            ):
+                return "unchanged", None, None
         with time_budget(_STATE["file_budget_s"]):
             loaded = load_file(found, _STATE["max_bytes"])
-            if _STATE["known"].get(document_id(found.real)) == loaded.raw_hash:
-                return "unchanged", None
-            return "parsed", parse_loaded(loaded, found)
+            if known is not None and known.raw_hash == loaded.raw_hash:
+                return "unchanged", None, st
+            return "parsed", parse_loaded(loaded, found), st
     except SkipFile as exc:
-        return "skipped", str(exc)
+        return "skipped", str(exc), None
     except TookTooLong as exc:
-        return "failed", str(exc)
+        return "failed", str(exc), None
     except Exception as exc:  # one bad file never stops the run
         log.debug("failed to read %s", found.given, exc_info=True)
-        return "failed", f"{type(exc).__name__}: {exc}"
+        return "failed", f"{type(exc).__name__}: {exc}", None
 
 
 class TookTooLong(Exception):

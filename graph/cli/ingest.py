@@ -57,6 +57,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not prepare the search index afterwards (the first question then builds it)",
     )
+    p.add_argument(
+        "--rehash",
+        action="store_true",
+        help="read and hash every file, even those whose size, time and inode say unchanged",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -101,6 +106,6 @@ def print_report(report: IngestReport, as_json: bool) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.set_lexicon_files:
         settings = settings.replace(lexicon_files=settings.lexicon_files + tuple(args.set_lexicon_files))
-    report = api.ingest(args.paths, settings, wait_s=args.wait, index=not args.no_index)
+    report = api.ingest(args.paths, settings, wait_s=args.wait, index=not args.no_index, rehash=args.rehash)
     print_report(report, args.json)
     return 1 if report.failed else 0

@@ -4,6 +4,24 @@ Nothing outside this package speaks SQL to the workspace; other rooms call the n
 readers and writers of :class:`Store` (see ``docs/architecture.md``).
 """
 
-from graph.store.workspace import BodyRow, ExtractionRows, Store, StoreError, extraction_rows, open_store
+from graph.store.workspace import (
+    BodyRow,
+    ExtractionRows,
+    FileStat,
+    KnownFile,
+    Store,
+    StoreError,
+    extraction_rows,
+    open_store,
+)
 
-__all__ = ["BodyRow", "ExtractionRows", "Store", "StoreError", "extraction_rows", "open_store"]
+__all__ = [
+    "BodyRow",
+    "ExtractionRows",
+    "FileStat",
+    "KnownFile",
+    "Store",
+    "StoreError",
+    "extraction_rows",
+    "open_store",
+]

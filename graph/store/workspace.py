@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS documents (
     meta_title TEXT NOT NULL DEFAULT '', fallback_title TEXT NOT NULL DEFAULT '',
     aliases TEXT NOT NULL DEFAULT '[]', links TEXT NOT NULL DEFAULT '[]', pages TEXT NOT NULL DEFAULT '[]',
     link_labels TEXT NOT NULL DEFAULT '[]',
+    file_size INTEGER NOT NULL DEFAULT -1, file_mtime_ns INTEGER NOT NULL DEFAULT 0,
+    file_ino INTEGER NOT NULL DEFAULT 0, stat_at_ns INTEGER NOT NULL DEFAULT 0,
     duplicate_of TEXT NOT NULL DEFAULT '', similarity REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_grp ON documents(grp);
@@ -139,6 +141,10 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE documents ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN link_labels TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE documents ADD COLUMN file_size INTEGER NOT NULL DEFAULT -1",
+        "ALTER TABLE documents ADD COLUMN file_mtime_ns INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE documents ADD COLUMN file_ino INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE documents ADD COLUMN stat_at_ns INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE documents ADD COLUMN pages TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE documents ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE documents ADD COLUMN similarity REAL NOT NULL DEFAULT 0",
@@ -147,6 +153,20 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
 }
 
 EVIDENCE_PER_RELATION = 5
+
+
+class FileStat(NamedTuple):
+    """What ``stat`` said of a document's file when it was read, and when (ns since the epoch)."""
+
+    size: int = -1
+    mtime_ns: int = 0
+    ino: int = 0
+    at_ns: int = 0
+
+
+class KnownFile(NamedTuple):
+    raw_hash: str
+    stat: FileStat
 
 
 class BodyRow(NamedTuple):
@@ -338,9 +358,20 @@ class Store:
     # -- documents -------------------------------------------------------------------------------
 
     @timed("store.document_hashes")
-    def document_hashes(self) -> dict[str, str]:
-        """doc id → raw hash: what ingest compares to decide a file is unchanged."""
-        return {r[0]: r[1] for r in self.conn.execute("SELECT id, raw_hash FROM documents")}
+    def document_hashes(self) -> dict[str, KnownFile]:
+        """doc id → raw hash and the file's stat when it was read: what ingest compares to decide a
+        file is unchanged (the stat alone when it is trustworthy, else the hash)."""
+        rows = self.conn.execute(
+            "SELECT id, raw_hash, file_size, file_mtime_ns, file_ino, stat_at_ns FROM documents"
+        )
+        return {r[0]: KnownFile(r[1], FileStat(r[2], r[3], r[4], r[5])) for r in rows}
+
+    def set_file_stats(self, rows: Iterable[tuple[str, FileStat]]) -> None:
+        """Record what ``stat`` said of files found unchanged by their hash (a touched file)."""
+        self.conn.executemany(
+            "UPDATE documents SET file_size=?, file_mtime_ns=?, file_ino=?, stat_at_ns=? WHERE id=?",
+            [(st.size, st.mtime_ns, st.ino, st.at_ns, doc_id) for doc_id, st in rows],
+        )
 
     @timed("store.put_document")
     def put_document(
@@ -352,6 +383,7 @@ class Store:
         new: bool = False,
         meta_title: str = "",
         fallback_title: str = "",
+        file_stat: FileStat | None = None,
     ) -> None:
         """Insert or replace a document and its blocks (chunks and mentions follow separately).
 
@@ -364,7 +396,8 @@ class Store:
         self.conn.execute(
             "INSERT INTO documents(id, path, grp, title, date, author, tags, metadata, encoding,"
             " size_bytes, raw_hash, body, meta_title, fallback_title, aliases, links, link_labels,"
-            " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, julianday('now'))",
+            " file_size, file_mtime_ns, file_ino, stat_at_ns, ingested_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, julianday('now'))",
             (
                 doc.id,
                 doc.path,
@@ -383,6 +416,7 @@ class Store:
                 _j(list(doc.aliases)),
                 _j(list(doc.links)),
                 _j([list(p) for p in doc.link_labels]),
+                *(file_stat or FileStat()),
             ),
         )
         self.conn.executemany(

@@ -97,7 +97,8 @@ def test_a_version_1_workspace_is_upgraded_in_place(tmp_path: Path) -> None:
     ingest_paths([notes], settings)
     db = settings.db_path
     con = sqlite3.connect(db)  # make it look like the previous release wrote it
-    for column in ("meta_title", "fallback_title", "aliases", "links", "link_labels", "pages", "duplicate_of", "similarity"):
+    added = ("meta_title", "fallback_title", "aliases", "links", "link_labels", "pages", "duplicate_of", "similarity")
+    for column in (*added, "file_size", "file_mtime_ns", "file_ino", "stat_at_ns"):
         con.execute(f"ALTER TABLE documents DROP COLUMN {column}")
     con.execute("ALTER TABLE blocks DROP COLUMN page")
     con.execute("DROP TABLE doc_links")

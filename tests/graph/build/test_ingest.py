@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -358,3 +359,30 @@ def test_a_document_whose_extraction_fails_fails_alone_and_is_retried(tmp_path: 
     assert (retry.ingested, retry.unchanged, retry.failed) == (1, 3, [])
     with open_store(ws, readonly=True) as s:
         assert any("Ollama" in c.text for c in s.chunks(docs["bad.md"].id))
+
+
+def test_unchanged_files_cost_a_stat_not_a_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import graph.build.ingest as gi
+
+    corpus = tmp_path / "c"
+    write_docs(corpus, 3)
+    old = time.time() - 60
+    for f in corpus.iterdir():
+        os.utime(f, (old, old))  # written a minute ago: not racy
+    ws = tmp_path / "ws"
+    assert ingest_paths([corpus], settings_for(ws)).ingested == 3
+    reads: list[str] = []
+    real = gi.load_file
+    monkeypatch.setattr(gi, "load_file", lambda f, n: reads.append(f.given) or real(f, n))
+    again = ingest_paths([corpus], settings_for(ws))
+    assert again.unchanged == 3 and reads == []  # nothing opened
+    victim = corpus / "post-0.md"
+    victim.write_text(victim.read_text("utf-8").replace("Ollama", "OLLAMA"), "utf-8")  # same size
+    os.utime(victim, (old, old))  # and the old time: only a hash can tell
+    assert ingest_paths([corpus], settings_for(ws)).unchanged == 3 and reads == []
+    forced = ingest_paths([corpus], settings_for(ws), rehash=True)
+    assert forced.ingested == 1 and forced.unchanged == 2 and len(reads) == 3
+    os.utime(corpus / "post-1.md")  # touched now: read, found unchanged by its hash, stat refreshed
+    reads.clear()
+    touched = ingest_paths([corpus], settings_for(ws))
+    assert touched.unchanged == 3 and reads == [str(corpus / "post-1.md")]
