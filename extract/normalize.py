@@ -93,11 +93,6 @@ def trim_pictographs(text: str, start: int, end: int) -> tuple[int, int] | None:
     return s, e
 
 
-def strip_pictographs(text: str) -> str:
-    """``text`` without any pictograph or emoji joiner (for keys and hashes, never for storage)."""
-    return _PICTO_RUN.sub("", text)
-
-
 @lru_cache(maxsize=1)
 def _converter():  # type: ignore[no-untyped-def]
     import opencc
