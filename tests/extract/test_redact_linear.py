@@ -52,7 +52,7 @@ ADVERSARIAL = {
     "spaces after password:": "password:" + " " * N + "x",
     "-----BEGIN ": "-----BEGIN " * (N // 11),
     "-----BEGIN A A A": "-----BEGIN " + "A " * (N // 2),
-    "unterminated private key": "-----BEGIN PRIVATE KEY-----\n" + "MIIE\n" * (N // 5),
+    "unterminated private key": "-----BEGIN " + "PRIVATE KEY-----\n" + "MIIE\n" * (N // 5),
     "aws_secret_key=": "aws_secret_key=" * (N // 15),
     "Bearer Bearer": "Bearer " * (N // 7),
     "?sig=": "?sig=" * (N // 5),
