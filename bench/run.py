@@ -61,7 +61,7 @@ STAGES = (
 # and reads them back. A stage the benchmark expects that reported nothing fails the run: a timer was
 # renamed or removed, and silently printing zero for it would be wrong.
 
-EXPECTED_ALWAYS = ("load.discover", "store.document_hashes")
+EXPECTED_ALWAYS = ("load.discover", "store.known_files")
 EXPECTED_WHEN_CHANGED = (
     "load.pool", "extract.workers", "store.put_document", "store.replace_extractions", "resolve.resolve",
     "store.replace_graph", "relations.derive_relations_sql", "communities.refresh",

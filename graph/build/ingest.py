@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,6 @@ from extract import clean
 from extract.duplicates import DuplicateFinder
 from extract.extractor import Extractor, ExtractorConfig
 from extract.load import NO_SUCH, Found, SkipFile, discover, load_file
-from extract.redact import redact_name
 from extract.pipeline import (
     ParsedDocument,
     Sections,
@@ -44,6 +43,7 @@ from extract.pipeline import (
     parse_loaded,
 )
 from extract.records import Document
+from extract.redact import redact_name
 from extract.resolve import resolve
 from extract.timing import stage, timed_steps
 from graph.build.links import note_aliases, resolve_links
@@ -70,7 +70,8 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)
     redactions: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, kind)
-    duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (path, path it repeats, similarity)
+    # (path, path of the document it repeats, similarity)
+    duplicates: list[tuple[str, str, float]] = field(default_factory=list)
     ckip_status: str = "off"
     neo4j: str = ""  # outcome of the automatic sync, when Neo4j is configured (graph.api)
     seconds: float = 0.0
@@ -142,7 +143,7 @@ def ingest_paths(
         where = redact_name(path)[0]
         (report.failed if reason == NO_SUCH else report.skipped).append((where, reason))
     with WorkspaceLock(settings.workspace, wait_s), open_store(settings.workspace, create=True) as store:
-        known = store.document_hashes()
+        known = store.known_files()
         state = {
             "known": known,
             "max_bytes": int(settings.max_file_mb * 1024 * 1024),
@@ -215,7 +216,9 @@ def remove_paths(
         doomed: list[tuple[str, str]] = []
         for doc in store.documents():
             real = Path(doc.group) / Path(doc.path).name
-            if doc.id in ids or any(doc.path == given or real == t or t in real.parents for given, t in targets):
+            if doc.id in ids or any(
+                doc.path == given or real == t or t in real.parents for given, t in targets
+            ):
                 doomed.append((doc.id, doc.group))
         if not doomed:
             return report
@@ -267,7 +270,9 @@ def _rebuild(
         blocks = store.group_blocks(group)
         with stage("clean.boilerplate"):
             boiler = frozenset(
-                boilerplate_of(list(blocks.values()), min_docs, min_share, settings.boilerplate_near_threshold)
+                boilerplate_of(
+                    list(blocks.values()), min_docs, min_share, settings.boilerplate_near_threshold
+                )
             )
         doc_hashes = {doc_id: [h for _, h in pairs] for doc_id, pairs in blocks.items()}
         site = clean.site_titles((m.meta_title for m in members), len(members), min_docs, min_share)
@@ -295,7 +300,9 @@ def _rebuild(
         store.set_duplicate(doc_id, sig, dup.canonical if dup else "", dup.similarity if dup else 0.0)
         if dup is not None:
             other = meta.get(dup.canonical)
-            report.duplicates.append((meta[doc_id].path, other.path if other else dup.canonical, dup.similarity))
+            report.duplicates.append(
+                (meta[doc_id].path, other.path if other else dup.canonical, dup.similarity)
+            )
         return dup is not None
 
     def windows() -> Iterator[list[_Work]]:

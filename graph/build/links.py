@@ -33,7 +33,11 @@ def resolve_links(docs: Sequence[StoredDocument]) -> list[tuple[str, str]]:
     by_path: dict[str, str] = {}
     for d in sorted(docs, key=lambda d: d.path):  # first by path wins a clash: deterministic
         by_path.setdefault(_stem_path(d.group, d.path), d.id)
-        names: Iterable[str] = (file_title(PurePosixPath(d.path.replace("\\", "/")).name), d.title, *d.aliases)
+        names: Iterable[str] = (
+            file_title(PurePosixPath(d.path.replace("\\", "/")).name),
+            d.title,
+            *d.aliases,
+        )
         for n in names:
             key = match_key(n)
             if key:

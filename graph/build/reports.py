@@ -14,14 +14,12 @@ import hashlib
 import heapq
 import json
 import logging
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from extract.normalize import HAN_RE
-from extract.normalize import to_traditional
+from extract.normalize import HAN_RE, to_traditional
 from extract.records import Entity, Relation
 from extract.timing import timed
 from graph.build.centrality import compute_centrality
@@ -141,7 +139,9 @@ def extractive_report(
     for e in members:
         doc_counts.update(e.doc_ids)
     documents = [
-        ReportDocument(doc_id=d, path=doc_info.get(d, ("", ""))[0], title=doc_info.get(d, ("", ""))[1], entities=n)
+        ReportDocument(
+            doc_id=d, path=doc_info.get(d, ("", ""))[0], title=doc_info.get(d, ("", ""))[1], entities=n
+        )
         for d, n in heapq.nsmallest(MAX_DOCUMENTS, doc_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 

@@ -357,8 +357,8 @@ class Store:
 
     # -- documents -------------------------------------------------------------------------------
 
-    @timed("store.document_hashes")
-    def document_hashes(self) -> dict[str, KnownFile]:
+    @timed("store.known_files")
+    def known_files(self) -> dict[str, KnownFile]:
         """doc id → raw hash and the file's stat when it was read: what ingest compares to decide a
         file is unchanged (the stat alone when it is trustworthy, else the hash)."""
         rows = self.conn.execute(

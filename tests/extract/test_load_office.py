@@ -10,10 +10,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from fake_docs import make_pdf
 from pypdf import PdfWriter
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 from extract import clean, office
 from extract.load import Found, SkipFile, discover, load_file
@@ -23,26 +21,6 @@ PAGES = [
     "第二頁：檢索增強生成把外部知識接到模型上，回答時附上來源。",
     "第三頁：用 Ollama 在筆電上跑 Llama 3.1 做本機推論。",
 ]
-FONT = "MSung-Light"  # Adobe's Traditional-Chinese CID font: built into reportlab, nothing to download
-
-
-def _pdf(pages: list[str], *, title: str = "", author: str = "") -> bytes:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    if title:
-        c.setTitle(title)
-    if author:
-        c.setAuthor(author)
-    for text in pages:
-        if text:
-            c.setFont(FONT, 12)
-            for i, line in enumerate(text.split("\n")):
-                c.drawString(72, 720 - 16 * i, line)
-        c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Found:
@@ -60,7 +38,7 @@ def _body(text: str) -> str:
 
 
 def test_pdf_pages_are_separated_by_form_feeds(tmp_path: Path) -> None:
-    data = _pdf(PAGES, title="模型筆記", author="林怡君")
+    data = make_pdf(PAGES, title="模型筆記", author="林怡君")
     loaded = load_file(_write(tmp_path, "notes.pdf", data), 10**6)
     assert loaded.fmt == "pdf" and loaded.encoding == "pdf"
     assert loaded.raw_hash == hashlib.sha256(data).hexdigest() and loaded.size_bytes == len(data)
@@ -72,7 +50,7 @@ def test_pdf_pages_are_separated_by_form_feeds(tmp_path: Path) -> None:
 
 
 def test_a_blank_page_keeps_the_page_numbers_of_the_pages_after_it(tmp_path: Path) -> None:
-    loaded = load_file(_write(tmp_path, "gap.pdf", _pdf([PAGES[0], "", PAGES[2]])), 10**6)
+    loaded = load_file(_write(tmp_path, "gap.pdf", make_pdf([PAGES[0], "", PAGES[2]])), 10**6)
     pages = _body(loaded.text).split("\f")
     assert len(pages) == 3 and pages[1] == "" and pages[2].strip() == PAGES[2]
     assert "title:" not in loaded.text and "author:" not in loaded.text  # reportlab's placeholders dropped
@@ -93,11 +71,11 @@ def test_a_page_that_fails_to_extract_is_empty_and_the_rest_survive(
         return text
 
     monkeypatch.setattr(PageObject, "extract_text", flaky)
-    loaded = load_file(_write(tmp_path, "flaky.pdf", _pdf(PAGES)), 10**6)
+    loaded = load_file(_write(tmp_path, "flaky.pdf", make_pdf(PAGES)), 10**6)
     assert [p.strip() for p in _body(loaded.text).split("\f")] == [PAGES[0], "", PAGES[2]]
     fail_all = True
     with pytest.raises(SkipFile, match=r"^broken PDF \(no page could be read\)$"):
-        load_file(_write(tmp_path, "flaky.pdf", _pdf(PAGES)), 10**6)
+        load_file(_write(tmp_path, "flaky.pdf", make_pdf(PAGES)), 10**6)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +85,7 @@ def test_a_page_that_fails_to_extract_is_empty_and_the_rest_survive(
 )
 def test_a_pdf_without_a_text_layer_is_skipped_as_scanned(tmp_path: Path, pages: list[str]) -> None:
     with pytest.raises(SkipFile, match=r"^no text layer \(scanned PDF; OCR is not enabled\)$"):
-        load_file(_write(tmp_path, "scan.pdf", _pdf(pages)), 10**6)
+        load_file(_write(tmp_path, "scan.pdf", make_pdf(pages)), 10**6)
 
 
 def test_blank_pdf_written_by_pypdf_is_skipped(tmp_path: Path) -> None:
@@ -129,7 +107,7 @@ def test_text_layer_rule() -> None:
 
 
 def _encrypted(user: str, algorithm: str) -> bytes:
-    w = PdfWriter(clone_from=io.BytesIO(_pdf(PAGES)))
+    w = PdfWriter(clone_from=io.BytesIO(make_pdf(PAGES)))
     w.encrypt(user_password=user, owner_password="owner" + "-only", algorithm=algorithm)
     buf = io.BytesIO()
     w.write(buf)
@@ -150,7 +128,7 @@ def test_a_pdf_with_only_an_owner_password_is_read(tmp_path: Path, algorithm: st
 
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.1])
 def test_a_truncated_pdf_is_skipped(tmp_path: Path, cut: float) -> None:
-    data = _pdf(PAGES)
+    data = make_pdf(PAGES)
     with pytest.raises(SkipFile, match=r"^broken PDF"):
         load_file(_write(tmp_path, "cut.pdf", data[: int(len(data) * cut)]), 10**6)
 
@@ -161,7 +139,7 @@ def test_garbage_named_pdf_is_skipped(tmp_path: Path) -> None:
 
 
 def test_pdf_respects_the_size_limit(tmp_path: Path) -> None:
-    data = _pdf(PAGES)
+    data = make_pdf(PAGES)
     with pytest.raises(SkipFile, match="too large"):
         load_file(_write(tmp_path, "notes.pdf", data), len(data) - 1)
     assert load_file(_write(tmp_path, "notes.pdf", data), len(data)).fmt == "pdf"
@@ -169,7 +147,7 @@ def test_pdf_respects_the_size_limit(tmp_path: Path) -> None:
 
 def test_pdf_behind_a_suffixless_symlink_is_recognised_by_content(tmp_path: Path) -> None:
     blob = tmp_path / "blob"
-    blob.write_bytes(_pdf(PAGES))
+    blob.write_bytes(make_pdf(PAGES))
     (tmp_path / "report").symlink_to(blob)
     found, problems = discover([tmp_path / "report"])
     assert not problems

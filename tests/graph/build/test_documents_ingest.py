@@ -3,47 +3,28 @@ site titles, aliases; and a workspace written by the previous schema opens and u
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+from fake_docs import make_pdf
 
 from graph import api
 from graph.build.ingest import ingest_paths
 from graph.settings import load_settings
 from graph.store import open_store
 
-FONT = "MSung-Light"  # reportlab's built-in Traditional-Chinese CID font
-
-
-def _pdf(pages: list[list[str]]) -> bytes:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    for lines in pages:
-        c.setFont(FONT, 12)
-        for i, line in enumerate(lines):
-            c.drawString(72, 720 - 16 * i, line)
-        c.showPage()
-    c.save()
-    return buf.getvalue()
-
 
 def test_a_pdf_answer_cites_the_page_it_came_from(tmp_path: Path) -> None:
     folder = tmp_path / "slides"
     folder.mkdir()
     (folder / "talk.pdf").write_bytes(
-        _pdf(
+        make_pdf(
             [
-                ["第一頁：課程大綱。", "今天介紹本地模型的部署方式。"],
-                ["第二頁：Ollama 是一個在本機執行大型語言模型的工具。", "Ollama 支援 GGUF 格式的模型。"],
-                ["第三頁：vLLM 是高吞吐量的推論伺服器。", "vLLM 使用 PagedAttention 管理記憶體。"],
+                "第一頁：課程大綱。\n今天介紹本地模型的部署方式。",
+                "第二頁：Ollama 是一個在本機執行大型語言模型的工具。\nOllama 支援 GGUF 格式的模型。",
+                "第三頁：vLLM 是高吞吐量的推論伺服器。\nvLLM 使用 PagedAttention 管理記憶體。",
             ]
         )
     )
@@ -97,7 +78,16 @@ def test_a_version_1_workspace_is_upgraded_in_place(tmp_path: Path) -> None:
     ingest_paths([notes], settings)
     db = settings.db_path
     con = sqlite3.connect(db)  # make it look like the previous release wrote it
-    added = ("meta_title", "fallback_title", "aliases", "links", "link_labels", "pages", "duplicate_of", "similarity")
+    added = (
+        "meta_title",
+        "fallback_title",
+        "aliases",
+        "links",
+        "link_labels",
+        "pages",
+        "duplicate_of",
+        "similarity",
+    )
     for column in (*added, "file_size", "file_mtime_ns", "file_ino", "stat_at_ns"):
         con.execute(f"ALTER TABLE documents DROP COLUMN {column}")
     con.execute("ALTER TABLE blocks DROP COLUMN page")
