@@ -94,12 +94,18 @@ def main() -> None:
             _page(name, ctx),
             title=ctx.t(f"page_{name}"),
             icon=ICONS[name],
-            url_path=name,
+            url_path="home" if name == "graph" else name,
             default=name == "graph",
         )
         for name in PAGES
     ]
-    st.navigation(pages).run()
+    from ui import links
+
+    links.register(dict(zip(PAGES, pages, strict=True)))
+    # The default page is served at "/", so "/graph" would be "Page not found": a hidden twin
+    # answers there (a bookmark or a typed address opens the graph, with no popup).
+    twin = st.Page(_page("graph", ctx), title=ctx.t("page_graph"), url_path="graph", visibility="hidden")
+    st.navigation([*pages, twin]).run()
 
 
 main()

@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the children import the project from the checkout
 
+from bench import edit as edit_step  # noqa: E402  (after the path insert above)
+
 log = logging.getLogger("bench.run")
 
 OUT_DIR = ROOT / "bench" / "out"
@@ -304,6 +306,7 @@ def _render_page(page: str, workspace: str) -> None:
 
 
 CHILDREN = {"ingest": child_ingest, "ask": child_ask, "neo4j": child_neo4j, "app": child_app}
+CHILDREN |= {"edit": edit_step.child_edit, "edit_check": edit_step.child_edit_check}
 
 
 # -- the suite (parent) --------------------------------------------------------------------------
@@ -428,6 +431,33 @@ def suite(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(BENCH_ROOT / "neo4j-ws", ignore_errors=True)
     if "app" in steps:
         result["app"] = run_child("app", ["--workspace", str(ws), "--timeout", "600"], args.nice)
+    if "edit" in steps:  # last: it changes the workspace (bench/edit.py)
+        password = secrets.token_urlsafe(12)
+        shutil.rmtree(BENCH_ROOT / "neo4j-ws", ignore_errors=True)
+        neo4j_server("start", password)
+        backup, plan = BENCH_ROOT / f"edit-backup-{args.docs}", BENCH_ROOT / f"edit-plan-{args.docs}.json"
+        try:
+            os.environ["ZHKG_NEO4J_PASSWORD"] = password
+            port = ["--port", str(NEO4J_PORT)]
+            extra = [
+                "--corpus",
+                str(corpus),
+                "--seed",
+                str(args.seed),
+                "--backup",
+                str(backup),
+                "--plan",
+                str(plan),
+            ]
+            result["edit"] = run_child("edit", ["--workspace", str(ws), *port, *extra], args.nice)
+            questions = ["--questions", str(corpus / "questions.json")]
+            result["edit_check"] = run_child("edit_check", ["--workspace", str(ws), *questions], args.nice)
+        finally:
+            neo4j_server("stop", password)
+            shutil.rmtree(BENCH_ROOT / "neo4j-ws", ignore_errors=True)
+            if plan.exists():
+                edit_step.restore(corpus, backup, json.loads(plan.read_text(encoding="utf-8")))
+                plan.unlink()
     if args.cleanup:
         shutil.rmtree(ws, ignore_errors=True)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -513,6 +543,7 @@ def print_suite(r: dict[str, Any]) -> None:
             print(f"neo4j     {run:9} {x['rows']:9d} rows in {x['elapsed_s']:7.2f} s = {rate}")
     elif n:
         print(f"neo4j     FAILED {n.get('error')}")
+    edit_step.print_edit(r)
     ap = r.get("app")
     if ap and "pages" in ap:
         print(
@@ -558,6 +589,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             c.add_argument("--port", type=int, default=NEO4J_PORT)
         if name == "app":
             c.add_argument("--timeout", type=float, default=600)
+        if name in ("edit", "edit_check"):
+            edit_step.add_child_arguments(name, c)
     p = sub.add_parser("print", help="print the tables of bench/out/suite-*.json")
     p.add_argument("files", nargs="*")
     args = ap.parse_args(argv)

@@ -19,6 +19,12 @@ COMMON_EN = 3.0
 # At the edge of a multi-word name a word must be more common than this to be cut off: "Foundry"
 # (3.3), "Semantic" (3.4) and "Phi" (3.5) stay part of "Foundry Local", "Semantic Kernel", "Phi Silica".
 EDGE_EN = 3.6
+# An acronym (all capitals) is an everyday word only above this: "KEY" 5.1, "TASK" 4.7, "HTTP" 4.8
+# are words or plumbing; "SQL" 3.4, "AWS" 3.2, "GCC" 3.0 are English only as the names they are.
+ACRONYM_EN = 4.0
+# A lower-case word next to Chinese text names something only when it is rare in English:
+# "wget" 1.8, "gzip" 1.8, "conda" 1.9, against "token" 3.8, "pandas" 3.1 (the animal).
+RARE_EN = 2.5
 
 
 @lru_cache(maxsize=200_000)

@@ -84,6 +84,8 @@ class _Cand:
 _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
 _NEEDS_SUPPORT = {"zh-term", "latin-word", "latin-phrase", "ckip-weak"}
+# Chinese phrase patterns: they never override a known name, and a known term's tail is none of them.
+_ZH_PHRASES = frozenset({"zh-term", "zh-org"})
 # A multi-word name outweighs the same span read as a known word plus a pattern word
 # (``Amazon SageMaker``: 16 × 1.15 > 6 × 1.3 + 9 × 1.0).
 _PHRASE_BONUS = 1.15
@@ -154,6 +156,67 @@ class _PatternInfo(NamedTuple):
     priority: float
     fixed: bool  # the type is certain (no classifier re-typing)
     extra: dict[str, str]
+
+
+# What separates the items of an enumeration: 、 ， / & and the conjunctions of both languages.
+_LIST_GAP = re.compile(r"\s*(?:[、，,/&]|或者?|和|及|與|以及|跟|and|or)\s*$", re.I)
+_MAX_GAP = 6
+
+
+def _enumerated(body: str, cands: Sequence[_Cand]) -> set[tuple[int, int]]:
+    """Spans of candidates that stand in an enumeration next to another candidate name.
+
+    Names are listed with names: a rare word that is one item of ``（CUDA、Metal、OpenCL）`` or
+    ``GCC、Clang 或 MSVC`` is supported by the items beside it, as a second sighting would.
+    """
+    ends: dict[int, list[int]] = {}
+    for c in cands:
+        ends.setdefault(c.end, []).append(c.start)
+    starts = {c.start for c in cands}
+    out: set[tuple[int, int]] = set()
+    for c in cands:
+        for gap in range(1, _MAX_GAP + 1):  # a neighbour ends just before this one starts
+            if c.start - gap in ends and _LIST_GAP.fullmatch(body[c.start - gap : c.start]):
+                out.add((c.start, c.end))
+                for s in ends[c.start - gap]:
+                    out.add((s, c.start - gap))
+                break
+        for gap in range(1, _MAX_GAP + 1):  # or one starts just after it ends
+            if c.end + gap in starts and _LIST_GAP.fullmatch(body[c.end : c.end + gap]):
+                out.add((c.start, c.end))
+                break
+    return out
+
+
+def _short_forms(body: str, cands: Sequence[_Cand]) -> None:
+    """Short forms of a longer name found in the same document take that name's key.
+
+    An acronym no lexicon knows that spells the capitals of a longer name (``AOAI`` beside
+    ``Azure OpenAI``) is that name; so is a given or family name alone (``Lucile``) where the
+    document names one person with it (``Lucile Saulnier``). A part two people share stays apart.
+    """
+    longer: dict[str, _Cand] = {}
+    shared: set[str] = set()
+    for c in cands:
+        surface = body[c.start : c.end]
+        caps = "".join(ch for ch in surface if "A" <= ch <= "Z")
+        if len(caps) >= 3 and any(ch.islower() for ch in surface):
+            longer.setdefault(caps, c)
+        if c.type is EntityType.PERSON and " " in surface:
+            for part in {surface.split(" ")[0], surface.split(" ")[-1]}:
+                other = longer.setdefault(part, c)
+                if other.key != c.key:
+                    shared.add(part)
+    if not longer:
+        return
+    for c in cands:
+        surface = body[c.start : c.end]
+        short = surface.isalpha() and (surface.isupper() or surface[:1].isupper()) and " " not in surface
+        target = longer.get(surface) if not c.canonical and short and surface not in shared else None
+        if target is not None and target is not c and target.key != c.key:
+            c.key = target.key
+            c.canonical = target.canonical or body[target.start : target.end]
+            c.type, c.type_fixed = target.type, True
 
 
 class Extractor:
@@ -328,11 +391,11 @@ class Extractor:
             surface = body[start:end]
             if junk_reason(surface) or (ignored and _covered(ignored, start, end)):
                 continue
-            if (p.pattern in ("zh-term", "zh-org") or p.pattern.startswith("person-")) and in_spans(
+            if (p.pattern in _ZH_PHRASES or p.pattern.startswith("person-")) and in_spans(
                 lex_spans, start, end
             ):
                 continue  # Chinese phrases never override a known name
-            if p.pattern in ("zh-term", "zh-org") and match_key(surface) in self._han_tails:
+            if p.pattern in _ZH_PHRASES and match_key(surface) in self._han_tails:
                 continue  # the tail of a known term (增強生成 of 檢索增強生成), not a term
             etype, conf, key, canonical, family, priority, fixed, extra = pattern_info(
                 p.key_text or surface, p.type, p.pattern, p.confidence
@@ -340,7 +403,9 @@ class Extractor:
             if priority < lex_prio and (start, end) in lexicon_at:
                 shadowed.append(key)
                 continue
-            if p.pattern.startswith("latin-phrase") and not canonical:
+            if p.pattern == "vendor-hardware":
+                priority = lex_prio * 1.1  # NVIDIA GPU: one device, not the vendor beside the class
+            elif p.pattern.startswith("latin-phrase") and not canonical:
                 priority *= _PHRASE_BONUS  # one name beats its words read as separate names
             elif p.pattern.startswith("person-") and not canonical:
                 priority *= _PERSON_BONUS
@@ -378,6 +443,7 @@ class Extractor:
         cands = self._require_support(body, cands, shadowed)
         chosen = best_cover([(c.start, c.end, (c.end - c.start) * c.priority) for c in cands])
         out = [cands[i] for i in chosen]
+        _short_forms(body, out)
         for c in out:
             if not c.type_fixed:
                 c.type = self._context_type(body, c)
@@ -418,7 +484,7 @@ class Extractor:
                 fam = self.lexicon.lookup(fam_text)
                 if fam is not None:
                     family_key = fam.key
-                    if fam.type in (EntityType.MODEL, EntityType.HARDWARE):
+                    if fam.type in (EntityType.MODEL, EntityType.HARDWARE, EntityType.DATASET):
                         etype = fam.type
                 elif _HAS_DIGIT.search(fam_text) and _TWO_LETTERS.search(fam_text):
                     family_key = match_key(fam_text)
@@ -456,9 +522,14 @@ class Extractor:
         """
         counts = Counter(c.key for c in cands)
         counts.update(also_seen)
+        listed: set[tuple[int, int]] | None = None
         for c in cands:
             weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
             if weak and not _DEFINITION.match(body[c.end : c.end + 6]):
+                if listed is None:
+                    listed = _enumerated(body, cands)
+                if (c.start, c.end) in listed:
+                    continue  # an item of a list of names (``GCC、Clang 或 MSVC``) is one by company
                 c.confidence = min(c.confidence, SINGLE_SIGHTING)
                 c.priority *= 0.5
         return cands

@@ -65,6 +65,7 @@ class LexEntry:
     parent: str = ""  # canonical name of the thing this is part of
     source: str = ""  # file it came from, for error messages and explanations
     ignore: bool = False  # known word that is not an entity (blocks patterns, never becomes a node)
+    override: bool = False  # from a file marked ``override: true`` (the workspace's curation layer)
 
     @property
     def key(self) -> str:
@@ -306,6 +307,8 @@ def parse_entries(data: Any, source: str) -> list[LexEntry]:
     ignore: [word, ...]?}`` (a bare list of entries is accepted too). ``ignore`` lists
     words that are known but are not entities (programming languages, precision
     tags, generic words): they are matched so that no pattern picks them up, and dropped.
+    ``override: true`` marks the workspace's curation file, whose entries beat every other
+    declaration (see :meth:`Lexicon._add_override_layer`).
     """
     if isinstance(data, list):
         data = {"entries": data}
@@ -315,9 +318,12 @@ def parse_entries(data: Any, source: str) -> list[LexEntry]:
         raise LexiconError(f"{source}: 'ignore' must be a list of words")
     default_type = data.get("type")
     out = []
+    override = data.get("override") is True
     for word in data.get("ignore") or []:
         if str(word).strip():
-            out.append(LexEntry(str(word).strip(), EntityType.CONCEPT, source=source, ignore=True))
+            out.append(
+                LexEntry(str(word).strip(), EntityType.CONCEPT, source=source, ignore=True, override=override)
+            )
     for i, raw in enumerate(data.get("entries") or []):
         where = f"{source}: entry {i + 1}"
         if not isinstance(raw, dict) or not str(raw.get("name", "")).strip():
@@ -350,6 +356,7 @@ def parse_entries(data: Any, source: str) -> list[LexEntry]:
                 family=str(raw.get("family") or "").strip(),
                 parent=str(raw.get("parent") or "").strip(),
                 source=source,
+                override=override,
             )
         )
     return out
@@ -379,13 +386,19 @@ class Lexicon:
         self._by_key: dict[str, LexEntry] = {}
         self.conflicts: list[str] = []
         by_name: dict[str, int] = {}
+        layer: dict[str, LexEntry] = {}
         for e in entries:
             k = e.key
-            if k in by_name:  # same thing declared again: the later declaration replaces it
+            if e.override:
+                layer.pop(k, None)
+                layer[k] = e
+            elif k in by_name:  # same thing declared again: the later declaration replaces it
                 self.entries[by_name[k]] = e
             else:
                 by_name[k] = len(self.entries)
                 self.entries.append(e)
+        if layer:
+            self._add_override_layer(layer)
         for e in self.entries:
             for s in e.surfaces():
                 k = match_key(s)
@@ -440,6 +453,14 @@ class Lexicon:
         if words:
             self._automaton.make_automaton()
         self._family_keys: dict[str, str] = {}
+
+    def _add_override_layer(self, layer: dict[str, LexEntry]) -> None:
+        """Entries of an ``override: true`` file (the curation a user made in the explorer): each
+        replaces any earlier declaration of its name and is placed after every other entry, so its
+        spellings win every alias claim (a merged name is no longer claimed by its old entry) and
+        its ignore words beat any alias that spells them."""
+        self.entries = [e for e in self.entries if e.key not in layer]
+        self.entries.extend(layer.values())
 
     @classmethod
     def load(cls, extra_files: Sequence[Path] = (), *, shipped: bool = True) -> Lexicon:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from extract.commonwords import EDGE_EN, is_common_en, zipf_en
+from extract.commonwords import ACRONYM_EN, COMMON_EN, EDGE_EN, RARE_EN, is_common_en, zipf_en
 from extract.normalize import HAN, HAN_RE
 from extract.records import EntityType
 
@@ -183,7 +183,7 @@ _CAMEL_VAR = re.compile(r"^[a-z]{2,}(?:[A-Z][a-z0-9]+){2,}$")
 _METHOD = re.compile(
     r"^(?:Get|Set|Create|Add|Remove|Delete|Update|Load|Save|Run|Build|Handle|Process|Send|Make|Init|Initialize"
     r"|Read|Write|Parse|Convert|Generate|Start|Stop|Open|Close|Find|Fetch|Register|Configure|Invoke|Call"
-    r"|Execute|Validate|Check|Try|On)(?:[A-Z][a-z0-9]*){2,}$|^[A-Z][A-Za-z0-9]+Async$"
+    r"|Execute|Validate|Check|Try|On)(?:[A-Z][a-z0-9]+){2,}$|^[A-Z][A-Za-z0-9]+Async$"
 )
 
 
@@ -442,6 +442,9 @@ def _phrase_hit(toks: list[tuple[int, str]], known_type: KnownType) -> PatternHi
         t is not None or _IS_NUM.match(w) for w, t in zip(words[:-1], types, strict=False)
     ):
         return None  # "Windows AI", ".NET AI": a known name's AI features, not a new thing
+    if len(words) == 2 and types == [EntityType.ORG, EntityType.HARDWARE]:
+        start, end = toks[0][0], toks[1][0] + len(words[1])
+        return PatternHit(start, end, EntityType.HARDWARE, "vendor-hardware", 0.7)  # NVIDIA GPU
     if sum(t is not None for t in types) >= 2 and all(
         t is not None or _IS_NUM.match(w) for w, t in zip(words, types, strict=True)
     ):
@@ -475,20 +478,30 @@ def _phrase_hit(toks: list[tuple[int, str]], known_type: KnownType) -> PatternHi
 _PLAIN_WORD = re.compile(
     r"[A-Z](?<![A-Za-z0-9_.\-/:@+][A-Z])(?:[a-z]{2,}|[A-Z]{2,5})(?![A-Za-z0-9_\-/:@+]|\.[A-Za-z0-9])"
 )
+# A lower-case word of three letters or more standing alone (not part of a path, id or version).
+_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9_.\-/:@+#$%=])[a-z]{3,12}(?![A-Za-z0-9_\-/:@+(=]|\.[A-Za-z0-9])")
+# Four consonants in a row: an id or a random string (``ybtvgf``), not a word someone named a tool.
+_UNSPEAKABLE = re.compile(r"[b-df-hj-np-tv-xz]{4}")
 # Chinese text or punctuation next to a word: one regex search over its four neighbours.
 _CHINESE_CONTEXT = re.compile(f"[，。、：；「」（）{HAN}]")
 
 
 def find_plain_latin_words(text: str) -> list[PatternHit]:
-    """Capitalised Latin words embedded in Chinese text (``Weaviate``、``Dify``): low-confidence names.
+    """Latin words embedded in Chinese text (``Weaviate``、``Dify``、``GCC``、``wget``): low-confidence names.
 
     In Chinese technical prose a Latin word right next to Chinese text is almost
-    always a product or project name; English sentences are left alone.
+    always a product or project name; English sentences are left alone. Which words are
+    everyday English is decided by word frequency, with a bar per shape: an acronym is
+    tested against a higher bar (``SQL``, ``AWS``, ``GCC`` are frequent in English only
+    as the names they are; ``KEY``, ``TASK`` and ``NOTE`` are words), a lower-case word
+    against a lower one (``wget``, ``gzip``, ``conda`` are rare; ``token``, ``model`` are not).
     """
     hits: list[PatternHit] = []
     for m in _PLAIN_WORD.finditer(text):
         tok = m.group()
-        if tok.lower() in ENGLISH_STOP or is_common_en(tok):
+        if tok.lower() in ENGLISH_STOP:
+            continue
+        if is_common_en(tok, ACRONYM_EN if tok.isupper() else COMMON_EN):
             continue
         start, end = m.span()
         around = text[max(0, start - 2) : start] + text[end : end + 2]
@@ -496,6 +509,14 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
             continue
         conf = 0.4 if tok.isupper() else 0.5
         hits.append(PatternHit(start, end, EntityType.TOOL, "latin-word", conf))
+    for m in _LOWER_WORD.finditer(text):
+        tok = m.group()
+        if tok in ENGLISH_STOP or is_common_en(tok, RARE_EN) or _UNSPEAKABLE.search(tok):
+            continue
+        start, end = m.span()
+        around = text[max(0, start - 2) : start] + text[end : end + 2]
+        if _CHINESE_CONTEXT.search(around):
+            hits.append(PatternHit(start, end, EntityType.TOOL, "latin-word", 0.4))
     return hits
 
 
@@ -546,6 +567,8 @@ _LEAD_WORDS = frozenset(
     高效 高級 專門 專業 緊湊 基本 完整 強大 輕量 快速 本地 專用 特定 多種 各種 新的 更多 最新
     加載 保存 測試 共享 默認 推薦 存儲 儲存 加入 導入 導出 構建 創建 建構 自定義 自訂 連續 無需
     搜尋 時候 查看 找到 得到 獲得 取得 產生 輸出 輸入 返回 傳回
+    換成 改成 變成 當成 做成 改用 換用 改為 設置 設定 希望 確認 初始 自己
+    多數 多家 幾家 數家 兩家 許多 很多 眾多 少數 各大 部分 某些 某家 這家 那家 該家
     """.split()  # noqa: SIM905
 )
 _LEAD_CHARS = frozenset("見讓把被將從向對給")

@@ -1,9 +1,9 @@
 """One document's path through ``extract``, callable without a workspace.
 
 ``graph.build.ingest`` drives these steps against the store (incrementally, inside a
-transaction); a batch job on Spark or Ray calls the same functions per
-partition (:func:`extract_partition`, one folder per partition so boilerplate
-statistics stay local) and ships the records wherever it likes.
+transaction), in worker processes or on Spark executors (``graph.build.spark``): reading one
+file and extracting a batch of documents are the per-document steps; folder boilerplate,
+titles and duplicates are decided over the stored documents.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract import clean
-from extract.chunk import DEFAULT_CHUNK_SIZE, make_chunks
+from extract.chunk import make_chunks
 from extract.duplicates import near_boilerplate
 from extract.extractor import Extractor
-from extract.load import Found, SkipFile, discover, load_file
+from extract.load import Found, load_file
 from extract.records import Block, Chunk, DocExtraction, Document, LoadedFile, stable_id
 from extract.redact import redact, redact_name
 
@@ -178,27 +178,3 @@ def extract_documents(
             except Exception as exc:
                 results.append(exc)
     return [(doc, list(chunks), r) for (doc, chunks), r in zip(items, results, strict=True)]
-
-
-def extract_partition(
-    paths: Iterable[str],
-    extractor: Extractor,
-    *,
-    max_bytes: int = 20 * 1024 * 1024,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    overlap: int = 1,
-    min_docs: int = 3,
-    min_share: float = 0.3,
-) -> tuple[list[Extracted], list[tuple[str, str]]]:
-    """Everything ``extract`` does for one folder's files: (extracted documents, [(path, skip reason)])."""
-    parsed: list[ParsedDocument] = []
-    found, skipped = discover(list(paths))  # symlink loops, FIFOs and bad names are skipped, not fatal
-    for f in found:
-        try:
-            parsed.append(read_document(f, max_bytes))
-        except SkipFile as exc:
-            skipped.append((f.given, str(exc)))
-    parsed = distinct_titles(parsed, min_docs, min_share)
-    boiler = folder_boilerplate(parsed, min_docs, min_share)
-    docs = [with_body(p, boiler) for p in parsed]
-    return extract_documents(docs, extractor, chunk_size, overlap), skipped

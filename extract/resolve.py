@@ -160,6 +160,9 @@ def _guess_types(
             s.extractor in ("pattern", "variant", "ckip") and s.type is not EntityType.PERSON
             for s in groups[g]
         )
+        # Hardware patterns read structure (a vendor and a device class, RTX/Jetson prefixes),
+        # which says more than the shape of the vendor's name (``Qualcomm NPU`` is no company).
+        and not all(s.type is EntityType.HARDWARE for s in groups[g])
     ]
     if not todo:
         return {}

@@ -125,12 +125,30 @@ class Answer:
     communities: tuple[str, ...] = ()
     extractive: bool = True  # True when no LLM wrote the text
     timings: dict[str, float] = field(default_factory=dict)
+    # What kind of answer the question asked for (graph.query.question.KINDS).
+    kind: str = ""
+    # Language-neutral label key the front ends render in their language: "extractive" | "generated".
+    label: str = ""
+    notice: str = ""  # why the LLM was not used although configured (its error), else ""
+    retrieved: tuple[str, ...] = ()  # chunk ids retrieval ranked first (before the writer chose)
+    documents: tuple[str, ...] = ()  # corpus-wide answers: every document path the answer lists
+    # LLM answers: (sentence, supported by its cited passages) for each sentence written.
+    support: tuple[tuple[str, bool], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.answer,
             "mode": self.mode,
             "extractive": self.extractive,
+            "kind": self.kind,
+            "label": self.label,
+            **({"notice": self.notice} if self.notice else {}),
+            **({"documents": list(self.documents)} if self.documents else {}),
+            **(
+                {"support": [{"sentence": s, "supported": ok} for s, ok in self.support]}
+                if self.support
+                else {}
+            ),
             "citations": [
                 {
                     "doc_id": c.doc_id,

@@ -53,6 +53,10 @@ class Settings:
     community_max_size: int = 40
     community_resolution: float = 1.0
 
+    # search index: a change touching more than this share of the indexed chunks rebuilds the
+    # index from the database; a smaller one patches the previous generation's index
+    index_delta_share: float = 0.25
+
     # embeddings (off by default: no Chinese model ships offline)
     embedding_model: str = ""
 
@@ -179,6 +183,8 @@ def _validate(s: Settings) -> None:
         raise SettingsError("boilerplate_near_threshold must be between 0 (off) and 1")
     if not 0.5 <= s.duplicate_threshold <= 1.0:
         raise SettingsError("duplicate_threshold must be between 0.5 and 1")
+    if not 0.0 <= s.index_delta_share <= 1.0:
+        raise SettingsError("index_delta_share must be between 0 (always rebuild) and 1")
     if s.boilerplate_min_docs < 2:
         raise SettingsError("boilerplate_min_docs must be at least 2")
 
@@ -199,3 +205,9 @@ def is_loopback(host: str) -> bool:
 def workspace_db(workspace: Path) -> Path:
     """The SQLite file that holds a workspace (the one place its name is spelled)."""
     return workspace / "zhkg.sqlite"
+
+
+def curation_file(workspace: Path) -> Path:
+    """The workspace's curation layer: a lexicon file (``--lexicon`` format, ``override: true``)
+    that the explorer's curation actions write and every ingest of the workspace reads last."""
+    return workspace / "curation.yaml"

@@ -14,7 +14,7 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 extras=""
-[ $ALL = 1 ] && extras="[ckip,dev]"
+[ $ALL = 1 ] && extras="[ckip,dev,spark]"
 stamp=".venv/.zhkg-installed${extras}"
 want="$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -36,6 +36,12 @@ class PageContext:
 
         return type_name(etype, self.lang)
 
+    def relation_name(self, rtype: object) -> str:
+        """A relation type in the chosen language (``RUNS_ON`` → 執行於 / runs on)."""
+        from ui.i18n import relation_name
+
+        return relation_name(rtype, self.lang)
+
     def data(self) -> WorkspaceData | None:
         """The cached workspace, or ``None`` after showing a readable message."""
         import streamlit as st

@@ -108,6 +108,10 @@ def render(ctx: PageContext) -> None:
     data = ctx.data()
     if data is None:
         return
+    linked = st.query_params.get("document")  # a deep link (?document=<id>), taken once
+    if linked in data.documents and st.session_state.get("doc_linked") != linked:
+        st.session_state["doc_linked"] = linked
+        _open(linked)
     c1, c2 = st.columns([2, 1])
     query = c1.text_input(t("doc_search"), key="doc_query")
     tags = tuple(c2.multiselect(t("tags"), all_tags(data), key="doc_tags"))

@@ -89,6 +89,50 @@ _LABELS: dict[str, tuple[str, str]] = {
         "More than {n} nodes: physics is off to keep the page responsive.",
     ),
     "legend": ("圖例", "Legend"),
+    # graph page: interaction (part A)
+    "degree": ("連結數", "Degree"),
+    "weight": ("權重", "Weight"),
+    "graph_click_hint": ("點一下看詳情，點兩下展開相鄰節點", "Click for details, double-click to expand"),
+    "graph_hint": (
+        "點一下：詳情 · 點兩下：展開 · Shift＋點：釘選 · 滾輪：縮放",
+        "Click: details · double-click: expand · Shift+click: pin · wheel: zoom",
+    ),
+    "graph_other_group": ("不屬於任何社群", "Outside every community"),
+    "graph_community_hint": ("點一下展開這個社群", "Click to open this community"),
+    "graph_links_between": ("{n} 條關係", "{n} relations"),
+    "graph_aggregated": (
+        "節點太多無法逐一繪製：以社群彙總，共 {groups} 個社群、{total} 個實體。點一下社群即可展開。",
+        "Too many nodes to draw one by one: {total} entities shown as {groups} communities. "
+        "Click a community to open it.",
+    ),
+    "graph_mode": ("顯示方式", "Show"),
+    "graph_mode_auto": ("自動", "Automatic"),
+    "graph_mode_entities": ("重要節點", "Top entities"),
+    "graph_mode_communities": ("依社群彙總", "By community"),
+    "zoom_in": ("放大", "Zoom in"),
+    "zoom_out": ("縮小", "Zoom out"),
+    "fit": ("全圖", "Fit"),
+    "fullscreen": ("全螢幕", "Fullscreen"),
+    "export_png": ("下載 PNG 圖片", "Download PNG image"),
+    "export_graphml": ("下載此檢視（GraphML）", "Download this view (GraphML)"),
+    "export_json": ("下載此檢視（JSON）", "Download this view (JSON)"),
+    "export_csv": ("下載表格（CSV）", "Download table (CSV)"),
+    "export_evidence_csv": ("下載全部 {n} 句證據（CSV）", "Download all {n} evidence sentences (CSV)"),
+    "export_answer": ("下載答案（Markdown）", "Download answer (Markdown)"),
+    "choose": ("請選擇", "Choose"),
+    "community_option": ("第 {level} 層 · {title}（{n} 個成員）", "Level {level} · {title} ({n} members)"),
+    "panel_empty": (
+        "在圖上點一下節點，這裡會顯示它的詳情。",
+        "Click a node in the graph to see its details here.",
+    ),
+    "expand": ("展開", "Expand"),
+    "collapse": ("收合", "Collapse"),
+    "reset_expanded": ("清除展開的節點", "Clear expanded nodes"),
+    "top_relations": ("主要關係", "Top relations"),
+    "layout": ("版面", "Layout"),
+    "layout_force": ("力導向", "Force"),
+    "layout_hierarchical": ("依社群分層", "Hierarchical by community"),
+    "expand_depth": ("展開深度", "Expand depth"),
     # entity types (see type_name)
     "etype_MODEL": ("模型", "Model"),
     "etype_TOOL": ("工具", "Tool"),
@@ -97,6 +141,18 @@ _LABELS: dict[str, tuple[str, str]] = {
     "etype_PERSON": ("人物", "Person"),
     "etype_HARDWARE": ("硬體", "Hardware"),
     "etype_DATASET": ("資料集", "Dataset"),
+    # relation types (see relation_name)
+    "rtype_IS_A": ("屬於", "is a"),
+    "rtype_PART_OF": ("組成部分", "part of"),
+    "rtype_VARIANT_OF": ("變體", "variant of"),
+    "rtype_USES": ("使用", "uses"),
+    "rtype_RUNS_ON": ("執行於", "runs on"),
+    "rtype_INTEGRATES": ("整合", "integrates"),
+    "rtype_COMPARED_WITH": ("比較", "compared with"),
+    "rtype_DEVELOPED_BY": ("開發者", "developed by"),
+    "rtype_TRAINED_ON": ("訓練資料", "trained on"),
+    "rtype_ALTERNATIVE_TO": ("替代", "alternative to"),
+    "rtype_RELATED_TO": ("相關", "related to"),
     # entity
     "pick_entity": ("選擇實體", "Choose an entity"),
     "type": ("類型", "Type"),
@@ -117,6 +173,85 @@ _LABELS: dict[str, tuple[str, str]] = {
     "show_chunk": ("顯示段落 {chunk}", "Show chunk {chunk}"),
     "none": ("（無）", "(none)"),
     "no_entities": ("工作區沒有實體。", "The workspace has no entities."),
+    # entity page and curation (part B)
+    "entity_facts": ("基本資料", "Facts"),
+    "evidence_by_doc": ("證據句（依文件分組）", "Evidence sentences by document"),
+    "evidence_page": ("頁次", "Page"),
+    "evidence_pages": (
+        "第 {page} / {pages} 頁 · 共 {n} 句，來自 {docs} 份文件",
+        "Page {page} of {pages} · {n} sentences from {docs} documents",
+    ),
+    "evidence_doc_rows": ("{n} 句", "{n} sentences"),
+    "chunk_where": ("段落 {n}{section}", "Chunk {n}{section}"),
+    "sentence_not_found": ("（段落中找不到此句的原文位置）", "(this sentence was not found in the chunk)"),
+    "open_document": ("開啟文件", "Open document"),
+    "open_community": ("開啟社群", "Open community"),
+    "deep_link": ("此實體的連結", "Link to this entity"),
+    "more_neighbours": (
+        "……另有 {n} 個相鄰實體（依關係強度排序，僅列出前面的）",
+        "… and {n} more (strongest shown)",
+    ),
+    "curate": ("整理（修正此實體）", "Curate (fix this entity)"),
+    "curate_help": (
+        "每個動作都寫入工作區的 {file}（與 --lexicon 相同格式），立即套用，之後的匯入、匯出與 Neo4j "
+        "同步都會遵守；可在下方「整理紀錄」復原。",
+        "Each action is written to the workspace's {file} (the --lexicon format), applied at once and "
+        "honoured by every later ingest, export and Neo4j sync; undo it under “Curation history” below.",
+    ),
+    "cur_ignore": ("不是實體", "Not an entity"),
+    "cur_ignore_help": (
+        "從圖譜移除，之後也不再擷取這個名稱與它的別名。",
+        "Remove it from the graph and never extract this name or its aliases again.",
+    ),
+    "cur_ignore_confirm": (
+        "確定「{name}」不是實體？它與別名（{aliases}）將不再被擷取，相關的關係一併移除。",
+        "Is “{name}” really not an entity? It and its aliases ({aliases}) will no longer be extracted, "
+        "and its relations go with it.",
+    ),
+    "cur_ignore_confirm_bare": (
+        "確定「{name}」不是實體？之後不再擷取這個名稱，相關的關係一併移除。",
+        "Is “{name}” really not an entity? It will no longer be extracted, and its relations go with it.",
+    ),
+    "confirm": ("確定", "Confirm"),
+    "cancel": ("取消", "Cancel"),
+    "apply": ("套用", "Apply"),
+    "cur_retype": ("變更類型", "Change type"),
+    "cur_new_type": ("新類型", "New type"),
+    "cur_merge": ("合併到…", "Merge into…"),
+    "cur_merge_search": ("搜尋要合併到的實體", "Search the entity to merge into"),
+    "cur_merge_target": ("合併到", "Merge into"),
+    "cur_merge_confirm": (
+        "確定把「{name}」合併到「{into}」？兩者的提及、別名與關係將合為一個實體。",
+        "Merge “{name}” into “{into}”? Their mentions, aliases and relations become one entity.",
+    ),
+    "cur_split": ("拆出別名", "Split an alias off"),
+    "cur_split_alias": ("要拆成獨立實體的別名", "Alias that names something else"),
+    "cur_no_aliases": ("此實體沒有別名可拆。", "This entity has no alias to split off."),
+    "cur_rename": ("重新命名", "Rename"),
+    "cur_new_name": ("新的顯示名稱", "New display name"),
+    "cur_done": (
+        "已套用：{what}（重新擷取 {docs} 份文件，{secs:.1f} 秒）。",
+        "Applied: {what} ({docs} documents re-extracted, {secs:.1f} s).",
+    ),
+    "cur_undone": (
+        "已復原：{what}（重新擷取 {docs} 份文件）。",
+        "Undone: {what} ({docs} documents re-extracted).",
+    ),
+    "cur_failed": ("無法整理：{err}", "Curation failed: {err}"),
+    "cur_history": ("整理紀錄", "Curation history"),
+    "cur_history_empty": ("尚無整理紀錄。", "No curation yet."),
+    "undo": ("復原", "Undo"),
+    "cur_was_undone": ("（已復原）", "(undone)"),
+    "cur_step_ignore": ("不是實體：{entity}", "Not an entity: {entity}"),
+    "cur_step_retype": (
+        "變更類型：{entity}（{previous} → {value}）",
+        "Type of {entity}: {previous} → {value}",
+    ),
+    "cur_step_merge": ("合併：{entity} → {value}", "Merged: {entity} → {value}"),
+    "cur_step_split": ("拆出別名：{value}（原屬 {entity}）", "Split off: {value} (from {entity})"),
+    "cur_step_rename": ("重新命名：{entity} → {value}", "Renamed: {entity} → {value}"),
+    "cur_file": ("紀錄檔：{path}", "File: {path}"),
+    "cur_working": ("套用中…", "Applying…"),
     # communities
     "level": ("層級", "Level"),
     "members": ("成員", "Members"),
@@ -130,6 +265,22 @@ _LABELS: dict[str, tuple[str, str]] = {
     "children": ("下層社群", "Sub-communities"),
     "report": ("報告", "Report"),
     "pick_community": ("選擇社群", "Choose a community"),
+    "community_tree": ("社群樹", "Community tree"),
+    "tree_left_out": (
+        "另有 {n} 個社群未列出（少於 {min} 個成員，或不在上層社群最重要的前幾名），仍可由連結開啟。",
+        "{n} more communities are not listed (fewer than {min} members, or not among their parent's most "
+        "important); links still open them.",
+    ),
+    "community_facts": (
+        "第 {level} 層 · {n} 個成員 · 重要性 {rank}",
+        "Level {level} · {n} members · importance {rank}",
+    ),
+    "community_graph": ("成員關係圖", "Members and their relations"),
+    "key_entities": ("主要實體", "Key entities"),
+    "key_relations": ("主要關係", "Key relations"),
+    "its_documents_short": ("相關文件", "Documents"),
+    "entities_in_doc": ("提到 {n} 個成員", "mentions {n} members"),
+    "more_items": ("……另有 {n} 項", "… and {n} more"),
     # ask
     "mode": ("模式", "Mode"),
     "ask_placeholder": (
@@ -151,6 +302,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ask_failed": ("無法回答：{err}", "Could not answer: {err}"),
     "ask_unavailable": ("問答模組尚未安裝：{err}", "The question-answering module is not available: {err}"),
     "clear_chat": ("清除對話", "Clear chat"),
+    "mode_auto": ("自動", "Automatic"),
+    "mode_local": ("局部（實體）", "Local (entities)"),
+    "mode_global": ("全域（社群）", "Global (communities)"),
+    "mode_hybrid": ("混合", "Hybrid"),
+    "page_no": ("第 {n} 頁", "p. {n}"),
+    "context_of": ("[{n}] 的上下文段落", "Context of [{n}]"),
+    "llm_notice": ("未使用 LLM：{err}", "The LLM was not used: {err}"),
     "thinking": ("思考中…", "Thinking…"),
     "used_mode": ("模式：{mode} · 耗時 {secs:.1f} 秒", "Mode: {mode} · {secs:.1f} s"),
     # cypher
@@ -211,6 +369,35 @@ _LABELS: dict[str, tuple[str, str]] = {
     "line": ("行", "Line"),
     "kind": ("種類", "Kind"),
     "progress": ("匯入中 {done}/{total}：{name}", "Ingesting {done}/{total}: {name}"),
+    "upload_drop": ("把檔案拖放到這裡", "Drop files here"),
+    "upload_limit_short": ("每個檔案上限 {mb:g} MB", "up to {mb:g} MB per file"),
+    "upload_browse": ("選擇檔案", "Choose files"),
+    "folder_any": ("或輸入這台電腦上的資料夾路徑", "Or a folder path on this computer"),
+    "folder_local": (
+        "應用程式只在本機執行，可以匯入任何你能讀取的資料夾。",
+        "The app runs on this computer only, so any folder you can read may be ingested.",
+    ),
+    "ingest_nothing": ("沒有匯入任何文件。{done}", "Nothing was ingested. {done}"),
+    "ingest_unchanged": ("沒有新的或變更的文件。{done}", "No new or changed documents. {done}"),
+    "skip_binary": ("二進位檔（含 NUL 位元組）", "binary file (contains NUL bytes)"),
+    "skip_empty": ("空檔案", "empty file"),
+    "skip_no_text": ("空文件（沒有文字）", "empty document (no text)"),
+    "skip_missing": ("找不到檔案或資料夾", "no such file or folder"),
+    "skip_permission": ("無法讀取（權限不足）", "unreadable (permission denied)"),
+    "skip_unreadable": ("無法讀取（{why}）", "unreadable ({why})"),
+    "skip_encoding": ("二進位或未知編碼（解碼後不是可讀的中文）", "binary or unknown encoding"),
+    "skip_undecodable": (
+        "不是文字：無法以 UTF-8、Big5/CP950 或 GB18030 解碼",
+        "not text: undecodable as UTF-8, Big5/CP950 or GB18030",
+    ),
+    "skip_bad_name": ("檔名無法使用（請改名後再匯入）", "unusable file name (rename it to ingest it)"),
+    "skip_too_large": ("檔案過大（{size}，上限 {limit}）", "too large ({size}, limit {limit})"),
+    "skip_grew": ("檔案過大（讀取時超過上限 {limit}）", "too large (grew past {limit} while read)"),
+    "skip_unsupported": ("不支援的檔案類型「{ext}」", "unsupported file type “{ext}”"),
+    "skip_not_regular": ("不是一般檔案", "not a regular file"),
+    "skip_symlink_loop": ("符號連結形成迴圈", "symlink loop"),
+    "skip_dangling": ("符號連結指向不存在的目標", "dangling symlink"),
+    "skip_extraction_failed": ("擷取失敗：{why}", "extraction failed: {why}"),
 }
 
 
@@ -227,6 +414,12 @@ def type_name(etype: object, lang: str = "zh") -> str:
     """An entity type's display name (``DATASET`` → 資料集 / Dataset); an unknown type shows as written."""
     key = f"etype_{etype}"
     return tr(key, lang) if key in _LABELS else str(etype)
+
+
+def relation_name(rtype: object, lang: str = "zh") -> str:
+    """A relation type's display name (``RUNS_ON`` → 執行於 / runs on); an unknown type shows as written."""
+    key = f"rtype_{rtype}"
+    return tr(key, lang) if key in _LABELS else str(rtype)
 
 
 def keys() -> list[str]:

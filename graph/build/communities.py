@@ -13,14 +13,29 @@ community whose report says nothing.
 
 Runs inside ingest's write transaction without an LLM: the work is one Leiden
 call per level plus a linear pass over relations to write extractive reports.
+
+After a small change the partition is updated rather than recomputed: each entity's
+neighbourhood (neighbours and weights) is fingerprinted and kept in the store's cache,
+and the next refresh starts from the previous partition, lets only the entities whose
+fingerprint changed (or that are new) move, and keeps every other entity where it was:
+at level 0 each moving entity joins the neighbouring community of highest modularity
+gain (size cap kept), above it Leiden is seeded with the previous parents and may move
+only the communities whose members changed. Communities nobody moved into or out of keep
+their members, hence their ids (ids hash the members) and their cached LLM reports (keyed
+by content hash). A change touching
+more than ``INCREMENTAL_MAX_SHARE`` of the entities, ``full=True`` (``zhkg ingest
+--recluster``) or a workspace without fingerprints recomputes everything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import igraph as ig
@@ -39,6 +54,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_LEVELS = 4
+FINGERPRINTS = "communities.fingerprints"  # the store cache key of the entities' neighbourhood hashes
+INCREMENTAL_MAX_SHARE = 0.3  # more entities than this share changed: recompute everything
+
+
+@dataclass
+class Prior:
+    """The previous partition, in the current graph's node indices, and which nodes may move.
+
+    ``levels[L]``: the previous level-L communities as sets of nodes (nodes gone from the graph
+    dropped); ``moving[v]``: node ``v`` is new or its neighbourhood changed.
+    """
+
+    levels: list[list[frozenset[int]]]
+    moving: list[bool]
+
+
+@dataclass
+class Built:
+    """What :func:`build_communities` made, and how (for the log and the benchmark)."""
+
+    communities: list[tuple[Community, list[Relation]]]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    incremental: bool = False
+    moved: int = 0  # entities allowed to move (incremental only)
 
 
 def _graph(n: int, edges: dict[tuple[int, int], float]) -> ig.Graph:
@@ -63,6 +102,99 @@ def _leiden_rb(g: ig.Graph, resolution: float, seed: int) -> list[int]:
 def _leiden_modularity(g: ig.Graph, seed: int) -> list[int]:
     part = la.find_partition(g, la.ModularityVertexPartition, weights="weight", seed=seed, n_iterations=-1)
     return list(part.membership)
+
+
+def _leiden_seeded(
+    g: ig.Graph, partition: la.VertexPartition.MutableVertexPartition, fixed: list[bool], seed: int
+) -> list[int]:
+    """Improve ``partition`` (built on ``g`` with an initial membership) moving only unfixed nodes."""
+    opt = la.Optimiser()
+    opt.set_rng_seed(seed)
+    opt.optimise_partition(partition, n_iterations=-1, is_membership_fixed=fixed)
+    return list(partition.membership)
+
+
+def _local_moves(
+    n: int,
+    edges: dict[tuple[int, int], float],
+    label: list[int],
+    moving: Sequence[bool],
+    cap: int,
+    resolution: float,
+    passes: int = 4,
+) -> list[int]:
+    """The previous level-0 partition with each moving node put where it adds most modularity.
+
+    Level 0 is a size-capped cut of a Leiden partition, not a Leiden optimum itself, so Leiden
+    seeded with it (nodes fixed) drifts towards the uncapped optimum and the re-split result is
+    worse than either; a local move keeps the capped structure and only re-places what changed:
+    a node joins the neighbouring community (below ``cap``) of highest gain
+    ``w(v, c) - resolution * k(v) * K(c) / 2m``, or stays alone when no gain is positive.
+    """
+    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    for (a, b), w in edges.items():
+        adj[a][b] = adj[a].get(b, 0.0) + w
+        adj[b][a] = adj[b].get(a, 0.0) + w
+    k = [sum(nb.values()) for nb in adj]
+    m2 = sum(k) or 1.0
+    label = list(label)
+    tot: dict[int, float] = defaultdict(float)
+    size: dict[int, int] = defaultdict(int)
+    for v, c in enumerate(label):
+        tot[c] += k[v]
+        size[c] += 1
+    fresh = max(label, default=-1) + 1
+    order = [v for v in range(n) if moving[v]]
+    for _ in range(passes):
+        changed = False
+        for v in order:
+            cur = label[v]
+            tot[cur] -= k[v]
+            size[cur] -= 1
+            links: dict[int, float] = defaultdict(float)
+            for u, w in adj[v].items():
+                if u != v:
+                    links[label[u]] += w
+            best, best_gain = -1, 0.0
+            for c in sorted(links):
+                if size[c] >= cap:
+                    continue
+                gain = links[c] - resolution * k[v] * tot[c] / m2
+                if gain > best_gain + 1e-12:
+                    best, best_gain = c, gain
+            if best < 0:  # alone: its own community (the one it had, when it was alone in it)
+                best = cur if size[cur] == 0 else fresh
+                fresh += 1 if best == fresh else 0
+            if best != cur:
+                changed = True
+            label[v] = best
+            tot[best] += k[v]
+            size[best] += 1
+        if not changed:
+            break
+    remap: dict[int, int] = {}
+    return [remap.setdefault(x, len(remap)) for x in label]
+
+
+def _seed_labels(
+    n: int, groups: Sequence[frozenset[int]], keep: Sequence[bool]
+) -> tuple[list[int], list[bool]]:
+    """Initial labels (a node's previous group, else a label of its own) and which nodes stay fixed."""
+    label = [-1] * n
+    for i, grp in enumerate(groups):
+        for v in grp:
+            label[v] = i
+    nxt = len(groups)
+    fixed = [False] * n
+    for v in range(n):
+        if label[v] < 0:
+            label[v] = nxt
+            nxt += 1
+        else:
+            fixed[v] = keep[v]
+    # Labels compacted to 0..k-1 in order of first use (leidenalg wants fewer labels than nodes).
+    remap: dict[int, int] = {}
+    return [remap.setdefault(x, len(remap)) for x in label], fixed
 
 
 def _groups(membership: Sequence[int]) -> list[list[int]]:
@@ -97,14 +229,30 @@ def _split(
 
 
 def hierarchy(
-    n: int, edges: dict[tuple[int, int], float], *, seed: int, resolution: float, max_size: int
+    n: int,
+    edges: dict[tuple[int, int], float],
+    *,
+    seed: int,
+    resolution: float,
+    max_size: int,
+    prior: Prior | None = None,
 ) -> list[list[list[int]]]:
-    """Levels of communities (lists of node indices), finest first; level 0 respects ``max_size``."""
+    """Levels of communities (lists of node indices), finest first; level 0 respects ``max_size``.
+
+    With ``prior``, each level starts from the previous partition: at level 0 only the moving
+    nodes may change community (:func:`_local_moves`); above, only communities whose members
+    changed (Leiden with the others fixed).
+    """
     if n == 0:
         return []
     g = _graph(n, edges)
+    if prior is None:
+        first = _leiden_rb(g, resolution, seed)
+    else:
+        init, _ = _seed_labels(n, prior.levels[0] if prior.levels else [], [not m for m in prior.moving])
+        first = _local_moves(n, edges, init, prior.moving, max(2, max_size), resolution)
     level0: list[list[int]] = []
-    for grp in _groups(_leiden_rb(g, resolution, seed)):
+    for grp in _groups(first):
         level0.extend(_split(grp, edges, max(2, max_size), resolution, seed))
     level0.sort(key=lambda vs: vs[0])
     levels = [level0]
@@ -118,7 +266,24 @@ def hierarchy(
                 agg[(min(ca, cb), max(ca, cb))] += w
         if not agg:
             break
-        merged = _groups(_leiden_modularity(_graph(len(below), dict(agg)), seed))
+        cg = _graph(len(below), dict(agg))
+        depth = len(levels)
+        if prior is None or depth >= len(prior.levels):
+            membership = _leiden_modularity(cg, seed)
+        else:
+            # A community of the level below that existed before starts in (and stays in) the
+            # parent it had; a changed one starts alone and may join any.
+            was = {grp: i for i, grp in enumerate(prior.levels[depth - 1])}
+            parent_of = {v: i for i, grp in enumerate(prior.levels[depth]) for v in grp}
+            same = [was.get(frozenset(grp)) is not None for grp in below]
+            groups = [
+                frozenset(i for i, grp in enumerate(below) if same[i] and parent_of.get(grp[0]) == p)
+                for p in range(len(prior.levels[depth]))
+            ]
+            init, fixed = _seed_labels(len(below), groups, same)
+            part = la.ModularityVertexPartition(cg, initial_membership=init, weights="weight")
+            membership = _leiden_seeded(cg, part, fixed, seed)
+        merged = _groups(membership)
         if len(merged) >= len(below) or len(merged) < 2:
             break
         level = [sorted(v for c in grp for v in below[c]) for grp in merged]
@@ -127,7 +292,38 @@ def hierarchy(
     return levels
 
 
-@timed("communities.build")
+def fingerprints(connected: Sequence[str], edges: dict[tuple[int, int], float]) -> dict[str, str]:
+    """Per entity, a hash of its neighbours and edge weights: what decides where Leiden puts it."""
+    adj: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for (a, b), w in edges.items():
+        adj[a].append((connected[b], round(w, 6)))
+        adj[b].append((connected[a], round(w, 6)))
+    out = {}
+    for v, e in enumerate(connected):
+        blob = json.dumps(sorted(adj[v]), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        out[e] = hashlib.blake2b(blob, digest_size=8).hexdigest()
+    return out
+
+
+def _prior(
+    connected: Sequence[str], fps: dict[str, str], previous: Sequence[Community], old_fps: dict[str, str]
+) -> Prior | None:
+    """The previous partition as a :class:`Prior`, or None when too much changed to seed from it."""
+    pos = {e: i for i, e in enumerate(connected)}
+    moving = [old_fps.get(e) != fps[e] for e in connected]
+    if sum(moving) > INCREMENTAL_MAX_SHARE * max(len(connected), 1):
+        return None
+    depth = max((int(c.level) for c in previous), default=-1) + 1
+    levels: list[list[frozenset[int]]] = [[] for _ in range(depth)]
+    for c in sorted(previous, key=lambda c: (int(c.level), c.id)):
+        members = frozenset(pos[e] for e in c.entity_ids if e in pos)
+        if members:
+            levels[int(c.level)].append(members)
+    if not levels or not levels[0]:
+        return None
+    return Prior(levels, moving)
+
+
 def build_communities(
     entities: Sequence[Entity],
     relations: Sequence[Relation],
@@ -135,6 +331,19 @@ def build_communities(
     settings: Settings,
 ) -> list[tuple[Community, list[Relation]]]:
     """Communities with extractive reports (pure: no store, no LLM), each with its internal relations."""
+    return build(entities, relations, doc_info, settings).communities
+
+
+@timed("communities.build")
+def build(
+    entities: Sequence[Entity],
+    relations: Sequence[Relation],
+    doc_info: dict[str, tuple[str, str]],
+    settings: Settings,
+    previous: Sequence[Community] = (),
+    old_fingerprints: dict[str, str] | None = None,
+) -> Built:
+    """:func:`build_communities`, seeded from ``previous`` when the fingerprints allow (see the module)."""
     by_id = {e.id: e for e in entities}
     connected = sorted(
         {r.source for r in relations if r.source in by_id and r.target in by_id}
@@ -147,12 +356,15 @@ def build_communities(
         if a is None or b is None or a == b:
             continue
         edges[(min(a, b), max(a, b))] += max(float(r.weight), 1e-3)
+    fps = fingerprints(connected, edges)
+    prior = _prior(connected, fps, previous, old_fingerprints) if previous and old_fingerprints else None
     levels = hierarchy(
         len(connected),
         dict(edges),
         seed=settings.community_seed,
         resolution=settings.community_resolution,
         max_size=settings.community_max_size,
+        prior=prior,
     )
     out: list[tuple[Community, list[Relation]]] = []
     ids_by_level: list[dict[int, str]] = []
@@ -197,7 +409,34 @@ def build_communities(
         if c.level + 1 < len(ids_by_level):
             parent = ids_by_level[c.level + 1][pos[c.entity_ids[0]]]
         result.append((_with(c, parent=parent), rels))
-    return result
+    moved = sum(prior.moving) if prior is not None else 0
+    return Built(result, fps, prior is not None, moved)
+
+
+def modularity(communities: Sequence[Community], relations: Sequence[Relation], level: int = 0) -> float:
+    """Weighted modularity of one level's partition of the relation graph (entities in none: alone).
+
+    How the benchmark compares an updated partition with a full recompute.
+    """
+    ends = sorted({e for r in relations for e in (r.source, r.target)})
+    pos = {e: i for i, e in enumerate(ends)}
+    edges: dict[tuple[int, int], float] = defaultdict(float)
+    for r in relations:
+        a, b = pos[r.source], pos[r.target]
+        if a != b:
+            edges[(min(a, b), max(a, b))] += max(float(r.weight), 1e-3)
+    label = list(range(len(ends)))
+    nxt = len(ends)
+    for c in communities:
+        if int(c.level) == level:
+            for e in c.entity_ids:
+                if e in pos:
+                    label[pos[e]] = nxt
+            nxt += 1
+    remap: dict[int, int] = {}
+    membership = [remap.setdefault(x, len(remap)) for x in label]
+    g = _graph(len(ends), dict(edges))
+    return float(g.modularity(membership, weights="weight")) if edges else 0.0
 
 
 def _with(c: Community, **changes: object) -> Community:
@@ -207,19 +446,33 @@ def _with(c: Community, **changes: object) -> Community:
 
 
 @timed("communities.refresh")
-def refresh(store: Store, settings: Settings, llm: LLMClient | None = None) -> list[Community]:
+def refresh(
+    store: Store, settings: Settings, llm: LLMClient | None = None, *, full: bool = False
+) -> list[Community]:
     """Recompute communities and reports from the store's graph and write them; returns them.
 
     Call inside the caller's write transaction. Without ``llm`` no model is
     called: reports are extractive, except that an LLM-written title/summary
-    cached for an unchanged community (same content hash) is reused.
+    cached for an unchanged community (same content hash) is reused. The partition is
+    updated from the previous one unless ``full`` or too much changed (see the module).
     """
     entities = store.entities()
     relations = store.relations()
     doc_info = {d.id: (d.path, d.title) for d in store.documents()}
-    built = build_communities(entities, relations, doc_info, settings)
+    previous: list[Community] = []
+    old_fps: dict[str, str] | None = None
+    cached = None if full else store.cache_get(FINGERPRINTS)
+    if cached:
+        old_fps = json.loads(cached)
+        previous = store.communities()
+    made = build(entities, relations, doc_info, settings, previous, old_fps)
+    store.cache_put(FINGERPRINTS, json.dumps(made.fingerprints, ensure_ascii=False, separators=(",", ":")))
+    log.info(
+        "communities: %s",
+        f"updated, {made.moved} entities free to move" if made.incremental else "recomputed",
+    )
     communities: list[Community] = []
-    for c, _rels in built:
+    for c, _rels in made.communities:
         report = apply_llm_writer(store, c.report, c.content_hash, llm)
         if report is not c.report:
             c = _with(c, title=report["title"], summary=report["summary"], report=report)
@@ -231,4 +484,13 @@ def refresh(store: Store, settings: Settings, llm: LLMClient | None = None) -> l
     return communities
 
 
-__all__ = ["build_communities", "hierarchy", "refresh"]
+__all__ = [
+    "Built",
+    "Prior",
+    "build",
+    "build_communities",
+    "fingerprints",
+    "hierarchy",
+    "modularity",
+    "refresh",
+]

@@ -48,13 +48,19 @@ from extract.resolve import resolve
 from extract.timing import stage, timed_steps
 from graph.build.links import note_aliases, resolve_links
 from graph.records import StoredDocument
-from graph.settings import Settings
+from graph.settings import Settings, curation_file
 from graph.store import BodyRow, ExtractionRows, FileStat, Store, extraction_rows, open_store
 from graph.store.lock import WorkspaceLock
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+# ``imap(fn, items, chunksize=1)``: ``fn`` over ``items`` in input order, wherever it runs.
+Imap = Callable[..., Iterator[Any]]
+# How the per-document steps (reading, extraction) are run: ``pool(workers, state)`` gives an
+# ``Imap`` under which ``fn`` sees ``state`` as ``_STATE``. The default is :func:`_pool` (forked
+# processes on this machine); ``graph.build.spark`` runs the same functions on Spark executors.
+Pool = Callable[[int, dict[str, Any]], contextlib.AbstractContextManager[Imap]]
 T = TypeVar("T")
 R = TypeVar("R")
 EXTRACT_BATCH = 32
@@ -96,8 +102,10 @@ class IngestReport:
 
 
 def extractor_config(settings: Settings) -> ExtractorConfig:
+    # The workspace's curation layer (graph.build.curation) comes last: it wins over every lexicon.
+    curated = curation_file(settings.workspace)
     return ExtractorConfig(
-        lexicon_files=settings.lexicon_files,
+        lexicon_files=(*settings.lexicon_files, *((curated,) if curated.is_file() else ())),
         use_ckip=settings.ckip,
         ckip_ws_model=settings.ckip_ws_model,
         ckip_pos_model=settings.ckip_pos_model,
@@ -126,6 +134,7 @@ def ingest_paths(
     extractor: Extractor | None = None,
     allowed_root: Path | None = None,
     rehash: bool = False,
+    pool: Pool | None = None,
 ) -> IngestReport:
     """Bring the workspace up to date with ``paths``.
 
@@ -133,7 +142,8 @@ def ingest_paths(
     stored when it was last read, it is not read again (as git's index does). A file modified less
     than :data:`RACY_NS` before that reading may have changed again within the clock's resolution,
     so it is hashed; ``rehash`` hashes every file. ``allowed_root``: files (and symlink targets)
-    outside it are skipped (the app's ingest roots).
+    outside it are skipped (the app's ingest roots). ``pool``: where the per-document steps run
+    (default: forked processes here; see :data:`Pool`).
     """
     t0 = time.perf_counter()
     report = IngestReport()
@@ -157,7 +167,9 @@ def ingest_paths(
         bar = _bar(len(found), "reading", progress)
         results = timed_steps(
             "load.pool",
-            _in_pool(_read, found, _workers(settings, len(found), model=False), state, chunksize=8),
+            _in_pool(
+                _read, found, _workers(settings, len(found), model=False), state, chunksize=8, pool=pool
+            ),
         )
         with contextlib.ExitStack() as transaction:  # opened at the first changed file, if any
             for i, (f, (outcome, value, st)) in enumerate(zip(found, results, strict=True)):
@@ -194,7 +206,7 @@ def ingest_paths(
                 changed = set(todo)
                 # Into an empty workspace nothing is deleted: load first, index after.
                 with store.bulk_load() if not known else contextlib.nullcontext():
-                    failed = _rebuild(store, settings, extractor, changed, groups, report, progress)
+                    failed = _rebuild(store, settings, extractor, changed, groups, report, progress, pool)
                 report.ingested = len(todo) - len(failed)
                 _finish(store, settings, extractor, progress)
         if touched:
@@ -205,7 +217,12 @@ def ingest_paths(
 
 
 def remove_paths(
-    paths: Iterable[str | Path], settings: Settings, progress: Progress | None = None, *, wait_s: float = 0.0
+    paths: Iterable[str | Path],
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    wait_s: float = 0.0,
+    pool: Pool | None = None,
 ) -> IngestReport:
     """Remove documents (files, or everything under folders) and whatever only they supported."""
     report = IngestReport()
@@ -235,7 +252,7 @@ def remove_paths(
                 groups |= {d.group for d in store.documents() if d.id in orphans}
                 for doc_id in orphans:
                     store.replace_extractions([(doc_id, ExtractionRows([], [], []))])
-            _rebuild(store, settings, extractor, orphans, groups, report, progress)
+            _rebuild(store, settings, extractor, orphans, groups, report, progress, pool)
             _finish(store, settings, extractor, progress)
         report.removed = len(doomed)
     report.seconds = time.perf_counter() - t0
@@ -250,6 +267,7 @@ def _rebuild(
     groups: set[str],
     report: IngestReport,
     progress: Progress | None,
+    pool: Pool | None = None,
 ) -> set[str]:
     """Re-derive body, chunks and extraction for changed documents and for any document
     whose boilerplate set moved because its folder gained or lost documents.
@@ -327,7 +345,7 @@ def _rebuild(
     bar = _bar(len(plan), "extracting", progress)
     done = 0
     for batch, results in timed_steps(
-        "extract.workers", _extract_all(windows(), extractor, settings, len(plan))
+        "extract.workers", _extract_all(windows(), extractor, settings, len(plan), pool)
     ):
         written: list[tuple[str, ExtractionRows]] = []
         for w, result in zip(batch, results, strict=True):
@@ -401,11 +419,28 @@ def _pool(workers: int, state: dict[str, Any]) -> Iterator[Callable[..., Iterato
 
 
 def _in_pool(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, state: dict[str, Any], chunksize: int = 1
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    state: dict[str, Any],
+    chunksize: int = 1,
+    pool: Pool | None = None,
 ) -> Iterator[R]:
-    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one)."""
-    with _pool(workers, state) as imap:
+    """``map(fn, items)`` in input order, in ``workers`` forked processes (or inline for one),
+    or in whatever ``pool`` provides."""
+    with (pool or _pool)(workers, state) as imap:
         yield from imap(fn, items, chunksize=chunksize)
+
+
+def map_in_state(fn: Callable[[T], R], items: Iterable[T], state: dict[str, Any]) -> list[R]:
+    """``fn`` over ``items`` with ``state`` as ``_STATE``: how another engine's worker process
+    runs the very functions the fork pool runs (:func:`_read`, :func:`_work`)."""
+    global _STATE
+    previous, _STATE = _STATE, state
+    try:
+        return [fn(x) for x in items]
+    finally:
+        _STATE = previous
 
 
 def _workers(settings: Settings, n_docs: int, *, model: bool) -> int:
@@ -495,7 +530,11 @@ def _work(payload: list[tuple[Document, Sections]]) -> list[ExtractionRows | Run
 
 
 def _extract_all(
-    windows: Iterable[list[_Work]], extractor: Extractor, settings: Settings, n_docs: int
+    windows: Iterable[list[_Work]],
+    extractor: Extractor,
+    settings: Settings,
+    n_docs: int,
+    pool: Pool | None = None,
 ) -> Iterator[tuple[list[_Work], list[ExtractionRows | RuntimeError]]]:
     """(batch, its results) in input order; the parent keeps the only store connection.
 
@@ -507,7 +546,7 @@ def _extract_all(
         "chunk_size": settings.chunk_size,
         "overlap": settings.chunk_overlap_sentences,
     }
-    with _pool(_workers(settings, n_docs, model=True), state) as imap:
+    with (pool or _pool)(_workers(settings, n_docs, model=True), state) as imap:
         pending: deque[tuple[list[list[_Work]], Iterator[Any]]] = deque()
         for window in windows:
             batches = [window[i : i + EXTRACT_BATCH] for i in range(0, len(window), EXTRACT_BATCH)]

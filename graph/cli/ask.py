@@ -56,7 +56,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     # Streamed text (LLM or its extractive fallback) is already on stdout.
     print() if stream else print(answer.answer)
-    print(f"\n模式：{answer.mode}")
+    from graph.query.answer import LABELS
+
+    label = LABELS.get(answer.label, "")
+    notice = f"（語言模型無法使用：{answer.notice}）" if answer.notice else ""
+    print(f"\n模式：{answer.mode}{' ' + label if label else ''}{notice}")
     if answer.citations:
         print("引用：")
         for i, c in enumerate(answer.citations, 1):

@@ -31,6 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         " corpus for comparison, into fresh workspaces and score them, tune and heldout separately",
     )
     p.add_argument(
+        "--llm",
+        action="store_true",
+        help="with --qa: also answer with the configured LLM and report the share of supported sentences",
+    )
+    p.add_argument(
         "--corpora",
         type=Path,
         default=Path("../shared/corpora"),
@@ -42,6 +47,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from graph.eval.extraction import format_report, format_scores
     from graph.eval.qa import format_summary
 
+    if args.real and args.qa:
+        qa_root: Path = args.gold if args.gold != Path("examples/dev") else Path("examples/gold")
+        by_corpus = api.evaluate_qa_real(
+            settings, qa_root, args.corpora, args.split, details=bool(args.json), llm=args.llm
+        )
+        if args.json:
+            print(json.dumps(by_corpus, ensure_ascii=False, indent=2))
+            return 0
+        for name, summary in by_corpus.items():
+            print(f"== {name}\n{format_summary(summary)}\n")
+        return 0
     if args.real:
         gold_root: Path = args.gold if args.gold != Path("examples/dev") else Path("examples/gold")
         splits = ("tune", "heldout") if args.split == "all" else (args.split,)
@@ -58,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not gold_dir.is_dir():
         raise CommandError(f"gold folder {gold_dir} does not exist (use --gold DIR)")
     if args.qa:
-        summary = api.evaluate_qa(settings, gold_dir, args.split, details=bool(args.json))
+        summary = api.evaluate_qa(settings, gold_dir, args.split, details=bool(args.json), llm=args.llm)
         print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else format_summary(summary))
         return 0
     report = api.evaluate(settings, gold_dir, args.split)

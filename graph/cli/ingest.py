@@ -58,9 +58,42 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="do not prepare the search index afterwards (the first question then builds it)",
     )
     p.add_argument(
+        "--reindex",
+        action="store_true",
+        help="build the search index from scratch instead of patching it with what changed",
+    )
+    p.add_argument(
+        "--recluster",
+        action="store_true",
+        help="recompute the communities from scratch instead of updating them with what changed",
+    )
+    p.add_argument(
         "--rehash",
         action="store_true",
         help="read and hash every file, even those whose size, time and inode say unchanged",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="where the per-document work runs: here (default) or on Spark (needs the spark extra)",
+    )
+    p.add_argument(
+        "--master",
+        metavar="URL",
+        help="Spark master for --engine spark (default: spark-submit's, else local[*])",
+    )
+    p.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="Spark partitions per job (default: twice the cluster's parallelism)",
+    )
+    p.add_argument(
+        "--to",
+        choices=("workspace", "neo4j"),
+        default="workspace",
+        help="neo4j: also write the graph to the configured Neo4j, failing if it cannot",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -106,6 +139,18 @@ def print_report(report: IngestReport, as_json: bool) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.set_lexicon_files:
         settings = settings.replace(lexicon_files=settings.lexicon_files + tuple(args.set_lexicon_files))
-    report = api.ingest(args.paths, settings, wait_s=args.wait, index=not args.no_index, rehash=args.rehash)
+    report = api.ingest(
+        args.paths,
+        settings,
+        wait_s=args.wait,
+        index=not args.no_index,
+        rehash=args.rehash,
+        reindex=args.reindex,
+        recluster=args.recluster,
+        engine=args.engine,
+        master=args.master,
+        partitions=args.partitions,
+        to=args.to,
+    )
     print_report(report, args.json)
     return 1 if report.failed else 0

@@ -20,7 +20,7 @@ from extract.errors import ZhkgError
 from graph.settings import load_settings
 
 # Explicit list: a command exists because it is named here.
-COMMANDS = ("ingest", "stats", "export", "remove", "eval", "sync", "cypher", "ask", "app")
+COMMANDS = ("ingest", "stats", "export", "remove", "curate", "eval", "sync", "cypher", "ask", "app")
 
 
 class CommandError(ZhkgError, RuntimeError):

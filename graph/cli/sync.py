@@ -41,6 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="rows per write batch (default 5000)",
     )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="compare everything instead of only what the workspace logged as changed since the last sync",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -51,7 +56,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.neo4j_batch_size < 1:
         raise CommandError("--batch-size must be at least 1")
     try:
-        report = api.sync_neo4j(settings, progress=not args.no_progress and sys.stderr.isatty())
+        report = api.sync_neo4j(
+            settings, progress=not args.no_progress and sys.stderr.isatty(), full=args.full
+        )
     except Neo4jUnavailable as exc:
         raise CommandError(f"{exc}; the workspace is unchanged, run `zhkg sync neo4j` again later") from None
     if args.json:

@@ -27,6 +27,7 @@ queries work on Community servers without the GDS plugin.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import itertools
@@ -140,8 +141,14 @@ class WantedGraph:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def documents(self) -> Iterator[Row]:
-        for d in readers.documents_by_id(self.store):
+    def documents(self, only: Sequence[str] | None = None) -> Iterator[Row]:
+        """Documents by id; only those of ``only`` (an incremental sync) when given."""
+        rows = (
+            readers.documents_by_id(self.store)
+            if only is None
+            else readers.documents_by_ids(self.store, only)
+        )
+        for d in rows:
             props = {
                 "path": d.path,
                 "title": d.title,
@@ -156,15 +163,21 @@ class WantedGraph:
             }
             yield {"id": d.id, "props": props, "h": row_hash(props)}
 
-    def chunks(self) -> Iterator[Row]:
+    def chunks(self, only: Sequence[str] | None = None) -> Iterator[Row]:
         """Chunks of stored documents, each with its MENTIONS ``m`` ([[entity, count], ...]) and hash ``mh``.
 
         Both readers walk an index in chunk-id order, so the two streams are merged here
-        without collecting either.
+        without collecting either. ``only``: just the chunks of those documents (read whole:
+        an incremental sync's few).
         """
-        mentions = readers.chunk_entity_counts(self.store, by_chunk=True)
+        if only is None:
+            mentions = readers.chunk_entity_counts(self.store, by_chunk=True)
+            chunks: Iterable[readers.ChunkRow] = readers.chunks_by_id(self.store)
+        else:
+            mentions = iter(readers.chunk_entity_counts_of_documents(self.store, only))
+            chunks = readers.chunks_of_documents(self.store, only)
         pending = next(mentions, None)
-        for c in readers.chunks_by_id(self.store):
+        for c in chunks:
             while pending is not None and pending.chunk_id < c.id:  # mentions of chunks without a document
                 pending = next(mentions, None)
             m: list[list[Any]] = []
@@ -339,6 +352,12 @@ _HAVE_RELATIONS = (
     " RETURN r.id AS id, r.h AS h ORDER BY r.id LIMIT $limit"
 )
 PAGE_SIZE = 20_000  # (id, hash) rows per read query
+# The same for named documents only (an incremental sync): documents by id, chunks by their doc_id.
+_HAVE_NODES_IN = "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, n.h AS h"
+_HAVE_CHUNKS_OF = (
+    "UNWIND $ids AS d MATCH (n:Chunk {doc_id: d})"
+    " RETURN n.id AS id, n.h AS h, n.mh AS mh, [(x:Document)-[:HAS_CHUNK]->(n) | x.id] AS docs"
+)
 
 
 def _delete_pairs_query(rel: str) -> str:
@@ -366,6 +385,19 @@ def _pages(driver: neo4j.Driver, db: str, query: str) -> Iterator[Row]:
         if len(records) < PAGE_SIZE:
             return
         after = records[-1]["id"]
+
+
+def _rows_for(driver: neo4j.Driver, db: str, query: str, ids: Sequence[str]) -> Iterator[Row]:
+    """Rows of ``query`` for ``ids`` (in slices of a page), sorted by id: what Neo4j holds of a delta."""
+    out: list[Row] = []
+    wanted = sorted(set(ids))
+    for lo in range(0, len(wanted), PAGE_SIZE):
+        part = wanted[lo : lo + PAGE_SIZE]
+        read = partial(
+            driver.execute_query, query, ids=part, database_=db, routing_=neo4j.RoutingControl.READ
+        )
+        out.extend(r.data() for r in with_retries(read).records)
+    return iter(sorted(out, key=lambda r: str(r["id"])))
 
 
 def _ascending(rows: Iterable[Row], what: str) -> Iterator[Row]:
@@ -560,11 +592,16 @@ class _Sync:
             [_DETACH_NODES.format(label=label), _DELETE_NODES.format(label=label)], self.removed_nodes(label)
         )
 
-    def nodes(self, label: str, wanted: Iterable[Row]) -> None:
-        """Documents and communities: plain nodes."""
+    def nodes(self, label: str, wanted: Iterable[Row], only: Sequence[str] | None = None) -> None:
+        """Documents and communities: plain nodes (``only``: just those ids, both sides)."""
         remove = self.remover(label)
         upsert = self.batch(_MERGE_NODE.format(label=label), self.upserted(label, nodes=True))
-        for w, h in _merge(wanted, _pages(self.driver, self.db, _HAVE_NODES.format(label=label)), label):
+        have = (
+            _pages(self.driver, self.db, _HAVE_NODES.format(label=label))
+            if only is None
+            else _rows_for(self.driver, self.db, _HAVE_NODES_IN.format(label=label), only)
+        )
+        for w, h in _merge(wanted, have, label):
             if w is None:
                 remove.add(h["id"])  # type: ignore[index]
             elif h is None or h["h"] != w["h"]:
@@ -640,11 +677,13 @@ class _Sync:
             add.add(list(pair))
         add.flush()
 
-    def chunks(self, wanted: Iterable[Row]) -> None:
+    def chunks(self, wanted: Iterable[Row], only: Sequence[str] | None = None) -> None:
         """Chunks with their HAS_CHUNK and MENTIONS, read back with each chunk's page.
 
         A new chunk's mentions are created (chunk ids are content hashes); a known chunk's
-        are rewritten as a unit when their hash ``mh`` differs.
+        are rewritten as a unit when their hash ``mh`` differs. ``only``: just the chunks of
+        those documents, on both sides (a chunk id hashes its document's id, so a chunk never
+        moves to another document).
         """
         remove = self.remover("Chunk")
         upsert = self.batch(_MERGE_NODE.format(label="Chunk"), self.upserted("Chunk", nodes=True))
@@ -657,7 +696,12 @@ class _Sync:
             )
             for query in (_CREATE_MENTIONS, _UPDATE_MENTIONS)
         }
-        for w, h in _merge(wanted, _pages(self.driver, self.db, _HAVE_CHUNKS), "Chunk"):
+        have = (
+            _pages(self.driver, self.db, _HAVE_CHUNKS)
+            if only is None
+            else _rows_for(self.driver, self.db, _HAVE_CHUNKS_OF, only)
+        )
+        for w, h in _merge(wanted, have, "Chunk"):
             if w is None:
                 remove.add(h["id"])  # type: ignore[index]
                 continue
@@ -677,38 +721,150 @@ class _Sync:
             b.flush()
 
 
-def sync_workspace(store: Store, settings: Settings, progress: bool = True) -> SyncReport:
+# -- where the mirror stands: one node in Neo4j, so a mirror emptied or replaced says so itself ----
+#
+# ``generation``/``token``: the workspace state the mirror last completed (the token tells a copy
+# of the workspace from the original: each generation draws its own). ``target``/``since``/``done``:
+# the sync under way, so one that was interrupted resumes with the passes it had not finished.
+_STATE_ID = "mirror"
+_READ_STATE = "MATCH (s:ZhkgSync {id: $id}) RETURN properties(s) AS p"
+_WRITE_STATE = "MERGE (s:ZhkgSync {id: $id}) SET s = $props, s.id = $id"
+# A change log touching more than this share of the documents is compared in full instead.
+INCREMENTAL_MAX_SHARE = 0.3
+
+
+@dataclass
+class SyncState:
+    generation: int | None = None  # the workspace generation the mirror completed
+    token: str = ""
+    target: int | None = None  # the generation of a sync under way
+    target_token: str = ""
+    since: int | None = None  # what that sync compares from (None: everything)
+    done: list[str] = field(default_factory=list)  # its passes already committed
+
+    def props(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+def read_state(driver: neo4j.Driver, settings: Settings) -> SyncState:
+    """Where the mirror in Neo4j stands (an empty state for a mirror zhkg never completed)."""
+    records = driver.execute_query(
+        _READ_STATE, id=_STATE_ID, database_=settings.neo4j_database, routing_=neo4j.RoutingControl.READ
+    ).records
+    if not records:
+        return SyncState()
+    p = dict(records[0]["p"])
+    known = {f.name for f in dataclasses.fields(SyncState)}
+    return SyncState(**{k: v for k, v in p.items() if k in known})
+
+
+def _write_state(writer: _Writer, state: SyncState) -> None:
+    props = state.props()
+    writer.run(
+        lambda session: with_retries(
+            lambda: session.execute_write(
+                lambda tx: tx.run(_WRITE_STATE, id=_STATE_ID, props=props).consume()
+            )
+        )
+    )
+
+
+def _plan(store: Store, state: SyncState, full: bool) -> tuple[int, str, int | None, list[str]]:
+    """(generation, token, since, passes already done): what this sync compares.
+
+    ``since`` is the generation the mirror completed when the workspace's change log reaches back
+    to it (same token: this workspace, not a copy), else None: everything is compared.
+    """
+    gen = int(store.meta("generation") or 0)
+    token = readers.generation_token(store, gen) or ""
+    if state.target == gen and state.target_token == token and token and not full:
+        return gen, token, state.since, list(state.done)  # resume the interrupted sync
+    since = None
+    if (
+        not full
+        and state.generation is not None
+        and state.generation <= gen
+        and state.token
+        and readers.generation_token(store, int(state.generation)) == state.token
+    ):
+        since = int(state.generation)
+    return gen, token, since, []
+
+
+def sync_workspace(
+    store: Store, settings: Settings, progress: bool = True, *, full: bool = False
+) -> SyncReport:
     """Make Neo4j mirror ``store``; raises :class:`Neo4jUnavailable` when the server cannot be used.
 
     Only rows that are missing in Neo4j or whose content hash differs are written, so a
     sync with nothing changed only reads. Passes run in dependency order (a relationship's
     ends are written before it). The store is only read, so a failure part-way leaves the
-    workspace intact and the next sync completes the mirror.
+    workspace intact and the next sync completes the mirror, skipping the passes it finished.
+
+    Documents and chunks (with their mentions: the bulk of the graph) are compared only for the
+    documents in the workspace's change log since the generation the mirror last completed;
+    entities, relations, communities and links, re-derived by every ingest, are compared whole
+    (skipped when no generation passed). ``full`` (``zhkg sync neo4j --full``), a mirror of
+    another workspace or of an unknown state, or a change log over ``INCREMENTAL_MAX_SHARE`` of
+    the documents compare everything, which also repairs edits made behind zhkg's back.
     """
     t0 = time.perf_counter()
     wanted = wanted_graph(store)
     report = SyncReport(uri=settings.neo4j_uri)
     with connect(settings) as driver:
         ensure_schema(driver, settings)
+        state = read_state(driver, settings)
+        gen, token, since, done = _plan(store, state, full)
+        only: list[str] | None = None
+        if since is not None:
+            only = readers.changed_documents(store, since)
+            n_docs = readers.document_count(store)
+            if len(only) > INCREMENTAL_MAX_SHARE * max(n_docs, 1) and not done:
+                log.info("neo4j sync: %d of %d documents changed; comparing everything", len(only), n_docs)
+                since, only = None, None
+        log.info(
+            "neo4j sync to generation %d: %s%s",
+            gen,
+            "everything" if only is None else f"{len(only)} changed documents since generation {since}",
+            f", resuming after {', '.join(done)}" if done else "",
+        )
         with (
             driver.session(database=settings.neo4j_database) as session,
             tqdm(unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar,
         ):
             writer = _Writer(session)
             sync = _Sync(driver, writer, settings, bar, report)
+            regenerated = since is None or since < gen
+            passes: list[tuple[str, Callable[[], None]]] = [
+                ("documents", lambda: sync.nodes("Document", wanted.documents(only), only)),
+                ("communities", lambda: sync.nodes("Community", wanted.communities())),
+            ]
+            if regenerated:
+                passes += [
+                    ("entities", lambda: sync.entities(wanted.entities())),
+                    ("relations", lambda: sync.relations(wanted.relations())),
+                ]
+            passes += [
+                ("in_community", lambda: sync.pairs("IN_COMMUNITY", wanted.in_community())),
+                ("parent", lambda: sync.pairs("PARENT", wanted.parent())),
+                ("links", lambda: sync.pairs("LINKS_TO", wanted.links())),
+                ("chunks", lambda: sync.chunks(wanted.chunks(only), only)),
+            ]
+            # Until it completes, the mirror is known only as the base of this sync's delta (an
+            # interrupted delta is redone from that base) or, for a full comparison, as nothing.
+            base = (state.generation, state.token) if since is not None else (None, "")
+            progress_state = SyncState(*base, gen, token, since, list(done))
             try:
-                for run_pass in (
-                    lambda: sync.nodes("Document", wanted.documents()),
-                    lambda: sync.nodes("Community", wanted.communities()),
-                    lambda: sync.entities(wanted.entities()),
-                    lambda: sync.relations(wanted.relations()),
-                    lambda: sync.pairs("IN_COMMUNITY", wanted.in_community()),
-                    lambda: sync.pairs("PARENT", wanted.parent()),
-                    lambda: sync.pairs("LINKS_TO", wanted.links()),
-                    lambda: sync.chunks(wanted.chunks()),
-                ):
+                _write_state(writer, progress_state if token else SyncState())
+                for name, run_pass in passes:
+                    if name in done:
+                        continue
                     run_pass()
                     writer.drain()  # the next pass reads what this one wrote
+                    if token:
+                        progress_state.done.append(name)
+                        _write_state(writer, progress_state)
+                _write_state(writer, SyncState(gen, token) if token else SyncState())
             finally:
                 writer.close()
     report.elapsed_s = time.perf_counter() - t0

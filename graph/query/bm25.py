@@ -66,6 +66,32 @@ class SortedVocab(Mapping[str, int]):
         return len(self._ids)
 
 
+def count_terms(
+    docs_tokens: Iterable[Sequence[str]], vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct-token counts per document as CSR parts ``(cols, tf, indptr, lengths)``.
+
+    New tokens are added to ``vocab`` (token -> column, in order of first use). Documents are
+    consumed one at a time, so a corpus never holds its token lists at once.
+    """
+    cols = array("i")  # token id of every (document, distinct token) pair
+    counts = array("f")  # its term frequency
+    indptr = array("q", [0])
+    lengths = array("f")
+    for toks in docs_tokens:
+        c = Counter(toks)
+        cols.extend([vocab.setdefault(tok, len(vocab)) for tok in c])
+        counts.extend(c.values())
+        indptr.append(len(cols))
+        lengths.append(len(toks))
+    return (
+        np.frombuffer(cols, dtype=np.int32),
+        np.frombuffer(counts, dtype=np.float32),
+        np.frombuffer(indptr, dtype=np.int64),
+        np.frombuffer(lengths, dtype=np.float32),
+    )
+
+
 class BM25:
     vocab: Mapping[str, int]
     n_docs: int
@@ -74,27 +100,55 @@ class BM25:
 
     def __init__(self, docs_tokens: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> None:
         vocab: dict[str, int] = {}
-        cols = array("i")  # token id of every (document, distinct token) pair
-        counts = array("f")  # its term frequency
-        indptr = array("q", [0])
-        lengths = array("f")
-        for toks in docs_tokens:
-            c = Counter(toks)
-            cols.extend([vocab.setdefault(tok, len(vocab)) for tok in c])
-            counts.extend(c.values())
-            indptr.append(len(cols))
-            lengths.append(len(toks))
-        n = len(lengths)
+        self._weigh(vocab, *count_terms(docs_tokens, vocab), k1, b)
+
+    @classmethod
+    def from_counts(
+        cls,
+        vocab: Mapping[str, int],
+        cols: np.ndarray,
+        tf: np.ndarray,
+        indptr: np.ndarray,
+        lengths: np.ndarray,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> BM25:
+        """A BM25 from term counts already grouped per document (CSR: ``cols``/``tf`` per ``indptr`` row).
+
+        The search index patches these counts when a few chunks change instead of tokenizing every
+        chunk again; the weights come out bit for bit as a build from the token lists would give,
+        whatever the token ids, since each weight depends only on its own tf, row length and idf.
+        """
+        self = cls.__new__(cls)
+        self._weigh(
+            vocab,
+            np.asarray(cols, dtype=np.int32),
+            np.asarray(tf, dtype=np.float32),
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(lengths, dtype=np.float32),
+            k1,
+            b,
+        )
+        return self
+
+    def _weigh(
+        self,
+        vocab: Mapping[str, int],
+        ind: np.ndarray,
+        tf: np.ndarray,
+        ptr: np.ndarray,
+        length: np.ndarray,
+        k1: float,
+        b: float,
+    ) -> None:
+        n = len(length)
         self.vocab = vocab
         self.n_docs = n
         if n == 0 or not vocab:
             self.weights = sp.csc_matrix((n, max(len(vocab), 1)), dtype=np.float32)
             self.idf = np.zeros(max(len(vocab), 1), dtype=np.float32)
             return
-        ind = np.frombuffer(cols, dtype=np.int32)
-        tf = np.frombuffer(counts, dtype=np.float32)
-        ptr = np.frombuffer(indptr, dtype=np.int64)
-        length = np.frombuffer(lengths, dtype=np.float32)
         avg = float(length.mean()) or 1.0
         df = np.bincount(ind, minlength=len(vocab)).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -106,7 +160,7 @@ class BM25:
         buf += tf
         data = tf * (k1 + 1.0)
         data /= buf
-        del tf, counts
+        del tf
         np.take(self.idf, ind, out=buf, mode="clip")  # "raise" would buffer a copy of out
         data *= buf
         del buf
@@ -158,4 +212,4 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return pos[order]
 
 
-__all__ = ["BM25", "SortedVocab", "top_k"]
+__all__ = ["BM25", "SortedVocab", "count_terms", "top_k"]

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from extract.records import RelationType
 from graph.query import packed
-from graph.query.bm25 import BM25, SortedVocab
+from graph.query.bm25 import BM25, SortedVocab, count_terms
 from graph.query.linking import Linker
 from graph.query.tokenize import fold, tokens
 from graph.records import Community
@@ -64,6 +64,9 @@ class StrArray:
 
     def __getitem__(self, i: int) -> str:
         return bytes(self.raw[i]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return (bytes(b).decode("utf-8") for b in self.raw)
 
 
 class Ragged:
@@ -189,6 +192,7 @@ class SearchIndex:
     _membership: sp.csc_matrix | None = None
     _strength: np.ndarray | None = None
     build_s: float = 0.0
+    how: str = ""  # "cached" (mapped from its file), "patched" (from an earlier file) or "built"
 
     def __post_init__(self) -> None:
         self.entity_index = {e: i for i, e in enumerate(self.entity_ids)}
@@ -243,19 +247,23 @@ def signature(store: Store) -> tuple[Any, ...]:
     return (str(store.path), store.meta("generation"), store.meta("communities_version"), *tops)
 
 
+# A change touching more than this share of the chunks rebuilds the index instead of patching it
+# (Settings.index_delta_share); callers without settings (a question) use this default.
+DELTA_SHARE = 0.25
+
 _CACHE: dict[str, SearchIndex] = {}
 _LOCK = threading.Lock()
 
 
-def get_index(store: Store) -> SearchIndex:
-    """The cached index for ``store``, rebuilt when the workspace changed."""
+def get_index(store: Store, *, delta_share: float = DELTA_SHARE, full: bool = False) -> SearchIndex:
+    """The cached index for ``store``, patched or rebuilt when the workspace changed (``full``: rebuilt)."""
     sig = signature(store)
     key = str(store.path)
     with _LOCK:
         cached = _CACHE.get(key)
-        if cached is not None and cached.signature == sig:
+        if cached is not None and cached.signature == sig and not full:
             return cached
-        idx = build_index(store, sig)
+        idx = build_index(store, sig, delta_share=delta_share, full=full)
         _CACHE[key] = idx
         return idx
 
@@ -279,7 +287,7 @@ def clear_cache() -> None:
 # rebuilt. Files of older generations are removed when a new one is written. Communities are not
 # in it: a report refresh changes them without an ingest, and they are small.
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _K1 = 1.2
 _B = 0.75
 
@@ -304,49 +312,262 @@ def _compact(*arrays: np.ndarray) -> np.dtype[Any]:
     return np.dtype(np.int32 if top < 2**31 else np.int64)
 
 
-def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Every array and list of the index, from the database (the cold build)."""
+@dataclass
+class _Rows:
+    """Counts per row as CSR parts (``cols``/``n`` per ``ptr`` row) over a growing ``vocab``.
+
+    The chunks' term counts, the titles' term counts and the chunks' mention counts per match
+    key all take this shape; an incremental update keeps the rows it still has, appends those it
+    read afresh and puts them in the order a full build would have.
+    """
+
+    vocab: dict[str, int]
+    cols: np.ndarray
+    n: np.ndarray
+    ptr: np.ndarray
+    lengths: np.ndarray  # tokens per row (BM25 length normalisation); unused for mention counts
+
+    @classmethod
+    def empty(cls) -> _Rows:
+        return cls(
+            {}, np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(1, np.int64), np.zeros(0, np.float32)
+        )
+
+    def __len__(self) -> int:
+        return len(self.ptr) - 1
+
+    def bm25(self) -> BM25:
+        return BM25.from_counts(self.vocab, self.cols, self.n, self.ptr, self.lengths, k1=_K1, b=_B)
+
+    def csr(self) -> sp.csr_matrix:
+        return sp.csr_matrix((self.n, self.cols, self.ptr), shape=(len(self), max(len(self.vocab), 1)))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        vocab = SortedVocab.from_dict(self.vocab)
+        return {
+            f"{prefix}_cols": self.cols.astype(np.int32, copy=False),
+            f"{prefix}_n": self.n.astype(np.float32, copy=False),
+            f"{prefix}_ptr": self.ptr.astype(np.int64, copy=False),
+            f"{prefix}_len": self.lengths.astype(np.float32, copy=False),
+            **{f"{prefix}_vocab_{k}": v for k, v in vocab.arrays.items()},
+        }
+
+    @classmethod
+    def from_arrays(cls, prefix: str, arrays: dict[str, np.ndarray]) -> _Rows:
+        """The rows of an earlier cache file, with its vocabulary as a dict again (to extend it)."""
+        blob = arrays[f"{prefix}_vocab_blob"].tobytes()
+        off = arrays[f"{prefix}_vocab_offsets"].tolist()
+        ids = arrays[f"{prefix}_vocab_ids"].tolist()
+        words = [blob[off[i] : off[i + 1]].decode("utf-8") for i in range(len(ids))]
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        return cls(
+            {words[i]: ids[i] for i in order},
+            arrays[f"{prefix}_cols"],
+            arrays[f"{prefix}_n"],
+            arrays[f"{prefix}_ptr"],
+            arrays[f"{prefix}_len"],
+        )
+
+    def patched(self, src: np.ndarray, fresh: Iterable[Sequence[str]]) -> _Rows:
+        """Rows reordered: row ``i`` is old row ``src[i]``, or where ``src[i] < 0`` the next of ``fresh``."""
+        vocab = dict(self.vocab)
+        new_cols, new_n, new_ptr, new_len = count_terms(fresh, vocab)
+        return self._gather(vocab, src, new_cols, new_n, new_ptr, new_len)
+
+    def patched_counts(self, src: np.ndarray, fresh: Sequence[Sequence[tuple[str, int]]]) -> _Rows:
+        """Like :meth:`patched`, for rows given as (key, count) pairs instead of token lists."""
+        vocab = dict(self.vocab)
+        cols, counts, ptr = array("i"), array("f"), array("q", [0])
+        for row in fresh:
+            cols.extend(vocab.setdefault(k, len(vocab)) for k, _ in row)
+            counts.extend(n for _, n in row)
+            ptr.append(len(cols))
+        return self._gather(
+            vocab,
+            src,
+            np.frombuffer(cols, dtype=np.int32),
+            np.frombuffer(counts, dtype=np.float32),
+            np.frombuffer(ptr, dtype=np.int64),
+            np.zeros(len(ptr) - 1, dtype=np.float32),
+        )
+
+    def _gather(
+        self,
+        vocab: dict[str, int],
+        src: np.ndarray,
+        new_cols: np.ndarray,
+        new_n: np.ndarray,
+        new_ptr: np.ndarray,
+        new_len: np.ndarray,
+    ) -> _Rows:
+        fresh_rows = src < 0
+        if int(fresh_rows.sum()) != len(new_ptr) - 1:
+            raise ValueError("fresh rows do not match the rows to fill")
+        if fresh_rows.all():  # nothing kept (a full build): the fresh rows are the result
+            return _Rows(vocab, new_cols, new_n, new_ptr, new_len)
+        n_old = len(self)
+        # One table of segments: the old rows, then the fresh ones; each output row names its segment.
+        seg = np.where(fresh_rows, n_old + np.cumsum(fresh_rows) - 1, src).astype(np.int64)
+        starts = np.concatenate([np.asarray(self.ptr[:-1]), new_ptr[:-1] + len(self.cols)])[seg]
+        sizes = np.concatenate([np.diff(self.ptr), np.diff(new_ptr)])[seg]
+        ptr = np.zeros(len(seg) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        at = np.repeat(starts - ptr[:-1], sizes) + np.arange(int(ptr[-1]), dtype=np.int64)
+        cols = np.concatenate([np.asarray(self.cols), new_cols])[at]
+        n = np.concatenate([np.asarray(self.n), new_n])[at]
+        lengths = np.concatenate([np.asarray(self.lengths), new_len])[seg]
+        return _Rows(vocab, cols, n, ptr, lengths)
+
+
+@dataclass
+class _Previous:
+    """An earlier generation's cache file, the base of an incremental update."""
+
+    path: Path
+    arrays: dict[str, np.ndarray]
+    lists: dict[str, Any]
+
+
+def _chunk_tokens(text: str, title: str, section: str) -> list[str]:
+    # Title and section words help a chunk that never repeats its topic's name.
+    return tokens(fold(text), folded=True) + tokens(f"{title} {section}")
+
+
+def _match(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """For each of ``new``, its position in ``old`` (values unique there), or -1."""
+    if not len(old) or not len(new):
+        return np.full(len(new), -1, dtype=np.int64)
+    order = np.argsort(old, kind="stable")
+    pos = np.searchsorted(old, new, sorter=order).clip(0, len(old) - 1)
+    cand = order[pos]
+    return np.where(old[cand] == new, cand, -1).astype(np.int64)
+
+
+def _build_parts(
+    store: Store, prev: _Previous | None = None, delta_share: float = 1.0
+) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """Every array and list of the index, from the database (``prev``: patched from an earlier file).
+
+    With ``prev``, only the chunks whose row is new (an added or re-extracted document, or one
+    whose title changed) are read and tokenized; the rest are taken from the earlier file's
+    counts, and the BM25 weights, the chunk×entity incidence and the relations are derived again
+    from the counts exactly as a full build derives them, so both answer alike. Returns None when
+    the change touches more than ``delta_share`` of the earlier chunks (a full build is then
+    cheaper and compacts the vocabulary).
+    """
     docs = readers.document_titles(store)
     doc_pos = {r[0]: i for i, r in enumerate(docs)}
     titles = {r[0]: r[2] for r in docs}
-    chunk_ids: list[str] = []
-    chunk_doc = array("i")
 
-    def chunk_tokens() -> Iterator[list[str]]:
-        # Streamed: the texts are tokenized one at a time and never held together.
-        for cid, did, text, section in readers.chunk_texts(store):
-            d = doc_pos.get(did)
-            if d is None:
-                continue
-            chunk_ids.append(cid)
-            chunk_doc.append(d)
-            # Title and section words help a chunk that never repeats its topic's name.
-            yield tokens(fold(text), folded=True) + tokens(f"{titles.get(did, '')} {section}")
+    if prev is None:
+        chunk_ids: list[str] = []
+        rowids = array("q")
+        chunk_doc = array("i")
 
-    bm25 = BM25(chunk_tokens(), k1=_K1, b=_B)
-    n = len(chunk_ids)
+        def all_tokens() -> Iterator[list[str]]:
+            # Streamed: the texts are tokenized one at a time and never held together.
+            for row in readers.chunk_sources(store):
+                d = doc_pos.get(row.doc_id)
+                if d is None:
+                    continue
+                chunk_ids.append(row.id)
+                rowids.append(row.rowid)
+                chunk_doc.append(d)
+                yield _chunk_tokens(row.text, titles.get(row.doc_id, ""), row.section)
+
+        vocab: dict[str, int] = {}
+        terms = _Rows(vocab, *count_terms(all_tokens(), vocab))
+        n = len(chunk_ids)
+        src = np.full(n, -1, dtype=np.int64)
+        key_rows = _Rows.empty()
+        fresh_ids = chunk_ids
+        changed_docs: list[str] | None = None
+        title_rows = _Rows.empty().patched(np.full(len(docs), -1, np.int64), (tokens(r[2]) for r in docs))
+    else:
+        old, old_lists = prev.arrays, prev.lists
+        keys = [(r, c, d) for r, c, d in readers.chunk_keys(store) if d in doc_pos]
+        chunk_ids = [c for _, c, _ in keys]
+        n = len(keys)
+        rowids = array("q", (r for r, _, _ in keys))
+        chunk_doc = array("i", (doc_pos[d] for _, _, d in keys))
+        old_title = {r[0]: r[2] for r in old_lists["docs"]}
+        same_title = np.fromiter((old_title.get(r[0]) == r[2] for r in docs), dtype=bool, count=len(docs))
+        src = _match(np.asarray(old["chunk_rowid"]), np.frombuffer(rowids, dtype=np.int64))
+        ids_now = np.array([c.encode("utf-8") for c in chunk_ids] or [b""], dtype=np.bytes_)[:n]
+        keep = src >= 0
+        keep[keep] &= old["chunk_ids"][src[keep]] == ids_now[keep]
+        if n:
+            keep &= same_title[np.frombuffer(chunk_doc, dtype=np.int32)]
+        src[~keep] = -1
+        n_old = len(old["chunk_doc"])
+        kept = int(keep.sum())
+        changed = (n - kept) + (n_old - kept)
+        if changed > delta_share * max(n_old, 1):
+            log.info(
+                "search index: %d of %d chunks changed (over %.0f%%); rebuilding",
+                changed,
+                n_old,
+                100 * delta_share,
+            )
+            return None
+        fresh_ids = [chunk_ids[i] for i in np.flatnonzero(~keep)]
+        changed_docs = sorted({keys[i][2] for i in np.flatnonzero(~keep)})
+        fresh_at = {c: i for i, c in enumerate(fresh_ids)}
+        fresh_tokens: list[list[str] | None] = [None] * len(fresh_ids)
+        for row in readers.chunk_sources(store, changed_docs):
+            i = fresh_at.get(row.id)
+            if i is not None:
+                fresh_tokens[i] = _chunk_tokens(row.text, titles.get(row.doc_id, ""), row.section)
+        if any(t is None for t in fresh_tokens):
+            raise ValueError("a changed chunk vanished while the index was being patched")
+        terms = _Rows.from_arrays("tf", old).patched(src, (t or [] for t in fresh_tokens))
+        key_rows = _Rows.from_arrays("mk", old)
+        old_doc_title = {r[2]: i for i, r in reversed(list(enumerate(old_lists["docs"])))}
+        title_src = np.fromiter((old_doc_title.get(r[2], -1) for r in docs), dtype=np.int64, count=len(docs))
+        title_rows = _Rows.from_arrays("tt", old).patched(
+            title_src, (tokens(r[2]) for r, s in zip(docs, title_src, strict=True) if s < 0)
+        )
+        log.info(
+            "search index patched from %s: %d chunks kept, %d read again, %d dropped",
+            prev.path.name,
+            kept,
+            n - kept,
+            n_old - kept,
+        )
+
+    # Mention counts per (chunk, match key), for the fresh chunks only when patching.
+    wanted = set(fresh_ids) if changed_docs is not None else None
+    per_chunk: dict[str, list[tuple[str, int]]] = {}
+    for cid, key, cnt in readers.mention_key_counts(store, changed_docs):
+        if wanted is None or cid in wanted:
+            per_chunk.setdefault(cid, []).append((key, int(cnt)))
+    key_rows = key_rows.patched_counts(src, [sorted(per_chunk.get(c, ())) for c in fresh_ids])
+    del per_chunk
 
     ents = readers.entity_heads(store)
     e_pos = {r[0]: i for i, r in enumerate(ents)}
-    keys = [(k, e_pos[e]) for k, e in readers.entity_keys(store) if e in e_pos]
-    c_pos = {c: i for i, c in enumerate(chunk_ids)}
-    ci, ei, nn = array("i"), array("i"), array("f")
-    for c, e, cnt in readers.chunk_entity_counts(store):
-        a, b = c_pos.get(c), e_pos.get(e)
-        if a is not None and b is not None:
-            ci.append(a)
-            ei.append(b)
-            nn.append(cnt)
-    chunk_entity = sp.csr_matrix(
+    keys_of = [(k, e_pos[e]) for k, e in readers.entity_keys(store) if e in e_pos]
+    # Mentions per (chunk, entity) = mention counts per key × the current key → entity assignment.
+    kc, ke = array("i"), array("i")
+    for k, e in keys_of:
+        j = key_rows.vocab.get(k)
+        if j is not None:
+            kc.append(j)
+            ke.append(e)
+    assign = sp.csr_matrix(
         (
-            np.frombuffer(nn, dtype=np.float32),
-            (np.frombuffer(ci, dtype=np.int32), np.frombuffer(ei, dtype=np.int32)),
+            np.ones(len(kc), dtype=np.float32),
+            (np.frombuffer(kc, dtype=np.int32), np.frombuffer(ke, dtype=np.int32)),
         ),
-        shape=(n, len(ents)),
+        shape=(max(len(key_rows.vocab), 1), len(ents)),
     )
-    del ci, ei, nn
+    chunk_entity = sp.csr_matrix(key_rows.csr() @ assign, dtype=np.float32)
+    chunk_entity.eliminate_zeros()
+    chunk_entity.sort_indices()
     by_entity = chunk_entity.tocsc()
+    by_entity.sort_indices()
 
+    c_pos = {c: i for i, c in enumerate(chunk_ids)}
     ev: dict[str, list[int]] = {}
     for rid, cid in readers.evidence_chunks(store):
         pos = c_pos.get(cid)
@@ -354,7 +575,7 @@ def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             ev.setdefault(rid, []).append(pos)
     del c_pos
     rel_ids: list[str] = []
-    src, tgt, code, weight, ev_ptr, ev_chunk = (
+    src_e, tgt, code, weight, ev_ptr, ev_chunk = (
         array("i"),
         array("i"),
         array("i"),
@@ -368,7 +589,7 @@ def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         if a is None or b is None:
             continue
         rel_ids.append(rid)
-        src.append(a)
+        src_e.append(a)
         tgt.append(b)
         code.append(types.setdefault(str(RelationType(typ)), len(types)))
         weight.append(float(w))
@@ -378,10 +599,14 @@ def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     ce_dt = _compact(chunk_entity.indptr, chunk_entity.indices, by_entity.indptr, by_entity.indices)
     arrays = {
         "chunk_ids": np.array([c.encode("utf-8") for c in chunk_ids] or [b""], dtype=np.bytes_)[:n],
+        "chunk_rowid": np.frombuffer(rowids, dtype=np.int64),
         "chunk_doc": np.frombuffer(chunk_doc, dtype=np.int32),
-        **_bm25_arrays("bm25", bm25),
+        **_bm25_arrays("bm25", terms.bm25()),
+        **terms.arrays("tf"),
         # Tokenizing 100k titles takes seconds: too slow for the first question that needs them.
-        **_bm25_arrays("title", BM25([tokens(r[2]) for r in docs])),
+        **_bm25_arrays("title", title_rows.bm25()),
+        **title_rows.arrays("tt"),
+        **key_rows.arrays("mk"),
         "ce_data": chunk_entity.data.astype(np.float32, copy=False),
         "ce_indices": chunk_entity.indices.astype(ce_dt),
         "ce_indptr": chunk_entity.indptr.astype(ce_dt),
@@ -390,7 +615,7 @@ def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "ec_indices": by_entity.indices.astype(ce_dt),
         "ec_indptr": by_entity.indptr.astype(ce_dt),
         "rel_ids": np.array([r.encode("utf-8") for r in rel_ids] or [b""], dtype=np.bytes_)[: len(rel_ids)],
-        "rel_source": np.frombuffer(src, dtype=np.int32),
+        "rel_source": np.frombuffer(src_e, dtype=np.int32),
         "rel_target": np.frombuffer(tgt, dtype=np.int32),
         "rel_type": np.frombuffer(code, dtype=np.int32),
         "rel_weight": np.frombuffer(weight, dtype=np.float64),
@@ -400,7 +625,7 @@ def _build_parts(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     lists = {
         "docs": [list(r) for r in docs],
         "entities": [list(r) for r in ents],
-        "keys": keys,
+        "keys": keys_of,
         "relation_types": list(types),
     }
     return arrays, lists
@@ -441,6 +666,12 @@ def _check(arrays: dict[str, np.ndarray], lists: dict[str, Any]) -> None:
     n_rel = len(arrays["rel_source"])
     sizes = {
         "chunk_ids": n,
+        "chunk_rowid": n,
+        "tf_ptr": n + 1,
+        "tf_len": n,
+        "mk_ptr": n + 1,
+        "tt_ptr": len(lists["docs"]) + 1,
+        "tt_len": len(lists["docs"]),
         "ce_indptr": n + 1,
         "ce_indices": len(arrays["ce_data"]),
         "ec_indptr": n_ent + 1,
@@ -457,6 +688,9 @@ def _check(arrays: dict[str, np.ndarray], lists: dict[str, Any]) -> None:
         sizes[f"{prefix}_indptr"] = n_vocab + 1
         sizes[f"{prefix}_indices"] = len(arrays[f"{prefix}_data"])
         sizes[f"{prefix}_vocab_ids"] = len(arrays[f"{prefix}_vocab_offsets"]) - 1
+    for prefix in ("tf", "tt", "mk"):
+        sizes[f"{prefix}_n"] = len(arrays[f"{prefix}_cols"])
+        sizes[f"{prefix}_vocab_ids"] = len(arrays[f"{prefix}_vocab_offsets"]) - 1
     for name, want in sizes.items():
         if len(arrays[name]) != want:
             raise ValueError(f"{name} has {len(arrays[name])} entries, expected {want}")
@@ -466,6 +700,9 @@ def _check(arrays: dict[str, np.ndarray], lists: dict[str, Any]) -> None:
         ("ce_indptr", "ce_data"),
         ("ec_indptr", "ec_data"),
         ("ev_ptr", "ev_chunk"),
+        ("tf_ptr", "tf_cols"),
+        ("tt_ptr", "tt_cols"),
+        ("mk_ptr", "mk_cols"),
     ):
         if int(arrays[ptr][0]) != 0 or int(arrays[ptr][-1]) != len(arrays[values]):
             raise ValueError(f"{ptr} does not span {values}")
@@ -617,23 +854,65 @@ def _assemble(
     )
 
 
-def build_index(store: Store, sig: tuple[Any, ...] | None = None) -> SearchIndex:
-    """The index of ``store``: memory-mapped from the cache file, or built from the database and cached."""
+def _previous(store: Store, key: dict[str, Any]) -> _Previous | None:
+    """The newest readable cache file of an earlier state of this workspace, to patch; None if none."""
+    found = []
+    for path in cache_dir(store).glob("search-*.bin"):
+        gen = _generation_of(path)
+        if gen is not None:
+            found.append((gen, path))
+    for _, path in sorted(found, reverse=True):
+        try:
+            meta, arrays = packed.read(path)
+            old = meta.get("key") or {}
+            if (old.get("format"), old.get("k1"), old.get("b")) != (key["format"], key["k1"], key["b"]):
+                continue
+            lists = meta["lists"]
+            _check(arrays, lists)
+        except Exception as exc:  # a damaged or foreign file is no base; the full build replaces it
+            log.info("not patching from %s: %s", path, exc)
+            continue
+        return _Previous(path, arrays, lists)
+    return None
+
+
+def build_index(
+    store: Store,
+    sig: tuple[Any, ...] | None = None,
+    *,
+    delta_share: float = DELTA_SHARE,
+    full: bool = False,
+) -> SearchIndex:
+    """The index of ``store``: memory-mapped from the cache file, or built from the database and cached.
+
+    Without a cache file for this state, the newest earlier one is patched with what changed
+    since (see :func:`_build_parts`) unless the change exceeds ``delta_share`` of its chunks;
+    ``full`` builds from the database whatever is cached (``zhkg ingest --reindex``).
+    """
     t0 = time.perf_counter()
     sig = sig if sig is not None else signature(store)
     key = _cache_key(sig)
     path = cache_path(store)
-    parts = _load_parts(path, key)
+    parts = None if full else _load_parts(path, key)
+    how = "cached"
     if parts is None:
-        parts = _build_parts(store)
+        prev = None if full else _previous(store, key)
+        patched = _build_parts(store, prev, delta_share) if prev is not None else None
+        del prev
+        how = "patched" if patched is not None else "built"
+        built = patched or _build_parts(store)
+        assert built is not None  # a full build always succeeds
+        parts = built
         # Served from the file just written when possible: the built arrays are then freed and this
         # process runs on shared, paged memory like any later one.
         if _save_parts(path, key, *parts):
             parts = _load_parts(path, key) or parts
     idx = _assemble(store, sig, *parts)
     idx.build_s = time.perf_counter() - t0
+    idx.how = how
     log.debug(
-        "search index ready in %.3fs (%d chunks, %d entities)",
+        "search index %s in %.3fs (%d chunks, %d entities)",
+        how,
         idx.build_s,
         len(idx.chunk_ids),
         len(idx.entity_ids),

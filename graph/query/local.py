@@ -16,6 +16,11 @@ from graph.query.index import SearchIndex
 from graph.query.tokenize import tokens
 
 MAX_NEIGHBOURS = 20
+# Weights of the question's words (BM25, normalised) and of the share of its entities a chunk names.
+# Entities are a strong signal but not the answer: with words at half weight, any chunk that
+# merely names the entity (a course index, a changelog line) outranked the section answering.
+LEXICAL = 1.0
+COVERAGE = 0.8
 
 
 def link_entities(index: SearchIndex, question: str) -> list[int]:
@@ -43,7 +48,7 @@ def local_search(index: SearchIndex, question: str, k: int = 5, seeds: list[int]
     nbrs = neighbours(index, seeds)
     present = index.presence
     coverage = np.asarray(present[:, seeds].sum(axis=1)).ravel() / len(seeds)
-    score = 0.5 * bm + 1.2 * coverage
+    score = LEXICAL * bm + COVERAGE * coverage
     if nbrs:
         ids = list(nbrs)
         w = np.asarray([nbrs[i] for i in ids], dtype=np.float32)

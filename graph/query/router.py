@@ -17,7 +17,8 @@ from graph.query.tokenize import fold
 _GLOBAL = re.compile(
     r"整體|總體|總結|總覽|概述|概覽|主題|主要在(談|講|說)|在談什麼|哪些(文件|檔案|文章|筆記|資料|來源|篇)|哪幾(篇|份)"
     r"|所有(文件|文章)|這些(文件|文章)|全部(文件|文章)|語料|"
-    r"\boverall\b|\boverview\b|\bsummar|\bmain (themes|topics)\b|\bwhich (documents|articles|posts|files)\b"
+    r"\boverall\b|\b(an|give) overview\b|\boverview of (this|the|these|all) (corpus|documents|articles)\b"
+    r"|\bsummar|\bmain (themes|topics)\b|\bwhich (documents|articles|posts|files)\b"
     r"|\bwhat topics\b|\ball (the )?(documents|articles)\b"
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,6 +49,55 @@ def chunk_texts(store: Store) -> Iterator[ChunkText]:
     """Chunks in document order (``doc_id``, then position), streamed."""
     for r in store.conn.execute("SELECT id, doc_id, text, section FROM chunks ORDER BY doc_id, idx"):
         yield ChunkText(*r)
+
+
+class ChunkSource(NamedTuple):
+    rowid: int
+    id: str
+    doc_id: str
+    text: str
+    section: str
+
+
+def chunk_sources(store: Store, doc_ids: Sequence[str] | None = None) -> Iterator[ChunkSource]:
+    """Chunks with their rowids in document order, streamed; only those of ``doc_ids`` when given.
+
+    The rowid tells the search index whether a chunk row is the one it tokenized before: a
+    re-extracted document's chunks are deleted and inserted again, under new rowids.
+    """
+    sql = "SELECT rowid, id, doc_id, text, section FROM chunks"
+    if doc_ids is None:
+        yield from (ChunkSource(*r) for r in store.conn.execute(sql + " ORDER BY doc_id, idx"))
+        return
+    wanted = sorted(set(doc_ids))
+    for lo in range(0, len(wanted), 500):
+        part = wanted[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        rows = store.conn.execute(f"{sql} WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", part)
+        yield from (ChunkSource(*r) for r in rows)
+
+
+def chunk_keys(store: Store) -> Iterator[tuple[int, str, str]]:
+    """(rowid, chunk id, doc id) of every chunk in document order, without the texts."""
+    yield from store.conn.execute("SELECT rowid, id, doc_id FROM chunks ORDER BY doc_id, idx")
+
+
+def mention_key_counts(store: Store, doc_ids: Sequence[str] | None = None) -> Iterator[tuple[str, str, int]]:
+    """(chunk id, match key, mentions) of every chunk, or of the chunks of ``doc_ids``.
+
+    Counted per match key rather than per entity: the key → entity assignment is redone by every
+    ingest, the mentions of an unchanged chunk are not, so the index keeps these counts and maps
+    them to entities afresh.
+    """
+    sql = "SELECT chunk_id, key, COUNT(*) FROM mentions"
+    if doc_ids is None:
+        yield from store.conn.execute(sql + " GROUP BY chunk_id, key")
+        return
+    wanted = sorted(set(doc_ids))
+    for lo in range(0, len(wanted), 500):
+        part = wanted[lo : lo + 500]
+        marks = ",".join("?" * len(part))
+        yield from store.conn.execute(f"{sql} WHERE doc_id IN ({marks}) GROUP BY chunk_id, key", part)
 
 
 class EntityHead(NamedTuple):
@@ -140,13 +189,82 @@ class DocumentRow(NamedTuple):
     raw_hash: str
 
 
+_DOCUMENT_ROW = (
+    "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes, raw_hash FROM documents"
+)
+
+
+def _document_row(r: Sequence[Any]) -> DocumentRow:
+    tags = [str(t) for t in json.loads(r[6])]
+    return DocumentRow(r[0], r[1], r[2], r[3], r[4], r[5], tags, json.loads(r[7]), r[8], int(r[9]), r[10])
+
+
 def documents_by_id(store: Store) -> Iterator[DocumentRow]:
-    for r in store.conn.execute(
-        "SELECT id, path, grp, title, date, author, tags, metadata, encoding, size_bytes, raw_hash"
-        " FROM documents ORDER BY id"
-    ):
-        tags = [str(t) for t in json.loads(r[6])]
-        yield DocumentRow(r[0], r[1], r[2], r[3], r[4], r[5], tags, json.loads(r[7]), r[8], int(r[9]), r[10])
+    for r in store.conn.execute(_DOCUMENT_ROW + " ORDER BY id"):
+        yield _document_row(r)
+
+
+def _in_batches(ids: Iterable[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """Sorted distinct ``ids`` in slices, each with its ``?,?,…`` placeholders."""
+    wanted = sorted(set(ids))
+    for lo in range(0, len(wanted), size):
+        part = wanted[lo : lo + size]
+        yield part, ",".join("?" * len(part))
+
+
+def documents_by_ids(store: Store, ids: Iterable[str]) -> Iterator[DocumentRow]:
+    """The stored ones of documents ``ids``, by id (what an incremental sync compares)."""
+    for part, marks in _in_batches(ids):
+        for r in store.conn.execute(f"{_DOCUMENT_ROW} WHERE id IN ({marks}) ORDER BY id", part):
+            yield _document_row(r)
+
+
+def chunks_of_documents(store: Store, doc_ids: Iterable[str]) -> list[ChunkRow]:
+    """The chunks of documents ``doc_ids`` (those still stored), by chunk id."""
+    out: list[ChunkRow] = []
+    for part, marks in _in_batches(doc_ids):
+        out.extend(
+            ChunkRow(*r)
+            for r in store.conn.execute(
+                'SELECT c.id, c.doc_id, c.idx, c.text, c.start, c."end", c.section FROM chunks c'
+                f" JOIN documents d ON d.id = c.doc_id WHERE c.doc_id IN ({marks})",
+                part,
+            )
+        )
+    return sorted(out)
+
+
+def chunk_entity_counts_of_documents(store: Store, doc_ids: Iterable[str]) -> list[ChunkEntityCount]:
+    """:func:`chunk_entity_counts` (``by_chunk``) restricted to the chunks of ``doc_ids``."""
+    out: list[ChunkEntityCount] = []
+    for part, marks in _in_batches(doc_ids):
+        rows = store.conn.execute(
+            "SELECT m.chunk_id, ek.entity_id, COUNT(*) FROM mentions m JOIN entity_keys ek ON ek.key = m.key"
+            f" JOIN entities e ON e.id = ek.entity_id WHERE m.doc_id IN ({marks})"
+            " GROUP BY m.chunk_id, ek.entity_id",
+            part,
+        )
+        out.extend(ChunkEntityCount(r[0], r[1], int(r[2])) for r in rows)
+    return sorted(out)
+
+
+# -- the change log (see graph.store.workspace._CHANGE_LOG) ---------------------------------------
+
+
+def generation_token(store: Store, generation: int) -> str | None:
+    """The random token of one generation of this workspace; None before the change log existed."""
+    row = store.conn.execute("SELECT token FROM generations WHERE generation = ?", (generation,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def document_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+
+def changed_documents(store: Store, since: int) -> list[str]:
+    """Documents written, deleted or re-resolved in the generations after ``since``, sorted."""
+    rows = store.conn.execute("SELECT DISTINCT doc_id FROM change_log WHERE generation > ?", (since,))
+    return sorted(r[0] for r in rows)
 
 
 class ChunkRow(NamedTuple):

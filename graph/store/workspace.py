@@ -41,7 +41,18 @@ from extract.timing import timed
 from graph.records import SYMMETRIC, Community, StoredDocument
 from graph.settings import workspace_db
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+# What changed in each generation, for consumers that mirror the workspace (the Neo4j sync):
+# the documents whose rows (document, chunks, mentions) were written or deleted, or whose
+# mentions now resolve to other entities, under the generation being produced (the current one
+# plus one); and a random token per generation, so a mirror of a copied workspace is not taken
+# for a mirror of this one. Generations before the log existed (a v2 workspace) have no token.
+_CHANGE_LOG = (
+    "CREATE TABLE IF NOT EXISTS change_log (generation INTEGER NOT NULL, doc_id TEXT NOT NULL,"
+    " PRIMARY KEY (generation, doc_id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS generations (generation INTEGER PRIMARY KEY, token TEXT NOT NULL)",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,11 +128,13 @@ CREATE TABLE IF NOT EXISTS community_members (
 );
 CREATE INDEX IF NOT EXISTS community_members_entity ON community_members(entity_id);
 CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{change_log}
 -- Indexes of earlier builds that no query used: every mention insert paid for them.
 DROP INDEX IF EXISTS mentions_key;
 DROP INDEX IF EXISTS mentions_chunk;
 DROP INDEX IF EXISTS blocks_hash;
 """
+_SCHEMA = _SCHEMA.replace("{change_log}", "".join(f"{q};\n" for q in _CHANGE_LOG))
 
 # What finds a document's rows in the big per-document tables (to replace or delete them). A load
 # into empty tables drops them and builds each once at the end (see Store.bulk_load).
@@ -135,6 +148,7 @@ _SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {n} ON {t};\n" for n, t in _PER_
 # Columns added since a version, for workspaces written by an older zhkg (each ALTER keeps every row;
 # the new columns take their defaults until the next ingest of the document fills them).
 _UPGRADES: dict[int, tuple[str, ...]] = {
+    2: _CHANGE_LOG,
     1: (
         "ALTER TABLE documents ADD COLUMN meta_title TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE documents ADD COLUMN fallback_title TEXT NOT NULL DEFAULT ''",
@@ -354,6 +368,19 @@ class Store:
     @timed("store.set_meta")
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        if key == "generation":
+            self.conn.execute(
+                "INSERT OR REPLACE INTO generations(generation, token) VALUES (?, lower(hex(randomblob(8))))",
+                (int(value),),
+            )
+
+    def log_changes(self, doc_ids: Iterable[str]) -> None:
+        """Note documents changed in the generation being produced (see ``_CHANGE_LOG``)."""
+        pending = int(self.meta("generation") or 0) + 1
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO change_log(generation, doc_id) VALUES (?, ?)",
+            [(pending, d) for d in dict.fromkeys(doc_ids)],
+        )
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -393,6 +420,7 @@ class Store:
         """
         if not new:
             self.delete_document(doc.id, keep_row=False)
+        self.log_changes([doc.id])
         self.conn.execute(
             "INSERT INTO documents(id, path, grp, title, date, author, tags, metadata, encoding,"
             " size_bytes, raw_hash, body, meta_title, fallback_title, aliases, links, link_labels,"
@@ -434,6 +462,7 @@ class Store:
     def forget_hash(self, doc_id: str) -> None:
         """Clear a document's stored hash, so the next ingest reads the file again (its extraction failed)."""
         self.conn.execute("UPDATE documents SET raw_hash='' WHERE id=?", (doc_id,))
+        self.log_changes([doc_id])
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -452,10 +481,12 @@ class Store:
     @timed("store.set_bodies")
     def set_bodies(self, rows: Iterable[BodyRow]) -> None:
         """Each document's assembled body with what was decided with it (signature, title, pages)."""
+        rows = list(rows)
         self.conn.executemany(
             "UPDATE documents SET body=?, boilerplate_sig=?, title=?, pages=? WHERE id=?",
             [(r.body, r.sig, r.title, _j([list(p) for p in r.pages]), r.doc_id) for r in rows],
         )
+        self.log_changes(r.doc_id for r in rows)
 
     def replace_extraction(
         self,
@@ -476,6 +507,7 @@ class Store:
         ``fresh`` names documents known to have nothing stored (new or just re-put): a big
         first ingest then pays no delete probes at all.
         """
+        self.log_changes(doc_id for doc_id, _ in items)
         stale = [(doc_id,) for doc_id, _ in items if doc_id not in fresh]
         if stale:
             for table in ("chunks", "mentions", "rel_candidates"):
@@ -496,6 +528,7 @@ class Store:
         )
 
     def delete_document(self, doc_id: str, *, keep_row: bool = False) -> None:
+        self.log_changes([doc_id])
         tables = ["blocks", "redactions", "chunks", "mentions", "rel_candidates"]
         if not keep_row:
             tables.append("documents")
@@ -638,6 +671,15 @@ class Store:
     @timed("store.replace_graph")
     def replace_graph(self, entities: Sequence[Entity], key_to_entity: dict[str, str]) -> None:
         """Write resolved entities, then derive counts and relations from the per-document tables."""
+        # Documents whose unchanged mentions now resolve to another entity are changed too (their
+        # chunks' MENTIONS in a mirror): among the documents of the entities a re-assigned key
+        # left or joined, those whose mention count of such an entity differs afterwards.
+        old_keys = dict(self.conn.execute("SELECT key, entity_id FROM entity_keys").fetchall())
+        moved: set[str] = set()
+        if old_keys:
+            moved = {e for k, e in old_keys.items() if key_to_entity.get(k) != e}
+            moved |= {e for k, e in key_to_entity.items() if old_keys.get(k) != e}
+        before = self._entity_doc_counts(moved)
         for table in ("entities", "entity_keys", "entity_docs", "relations", "evidence"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.executemany(
@@ -670,7 +712,24 @@ class Store:
             " SELECT entity_id AS id, SUM(mentions) AS n, COUNT(*) AS d FROM entity_docs"
             " GROUP BY entity_id) AS c WHERE entities.id = c.id"
         )
+        after = self._entity_doc_counts(moved)
+        self.log_changes(
+            sorted({d for e, d in before.keys() | after.keys() if before.get((e, d)) != after.get((e, d))})
+        )
         self._derive_relations()
+
+    def _entity_doc_counts(self, entity_ids: Iterable[str]) -> dict[tuple[str, str], int]:
+        """(entity, document) → mentions, for ``entity_ids`` (from ``entity_docs``)."""
+        ids = sorted(entity_ids)
+        out: dict[tuple[str, str], int] = {}
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT entity_id, doc_id, mentions FROM entity_docs WHERE entity_id IN ({marks})", part
+            )
+            out.update(((e, d), int(n)) for e, d, n in rows)
+        return out
 
     @timed("relations.derive_relations_sql")
     def _derive_relations(self) -> None:
@@ -829,6 +888,48 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- curation (graph.build.curation) ---------------------------------------------------------
+
+    def entity(self, entity_id: str) -> Entity | None:
+        """One entity with its documents (the curation actions read the one they act on)."""
+        row = self.conn.execute("SELECT * FROM entities WHERE id=?", (entity_id,)).fetchone()
+        return None if row is None else _entity(row, self.entity_doc_ids(entity_id).get(entity_id, ()))
+
+    def entity_for_key(self, key: str) -> str | None:
+        """The entity a matching key resolves to (where a renamed or split name now lives)."""
+        row = self.conn.execute("SELECT entity_id FROM entity_keys WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def documents_naming(self, keys: Iterable[str], surfaces: Iterable[str]) -> set[str]:
+        """Indexed (non-duplicate) documents whose extraction a curation of these names can change:
+        those mentioning an entity any of ``keys`` resolves to, and those whose body contains one of
+        ``surfaces`` (ASCII case folded), where a name not extracted before may be found now."""
+        out: set[str] = set()
+        keys = list(dict.fromkeys(keys))
+        for lo in range(0, len(keys), 500):
+            part = keys[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                "SELECT DISTINCT ed.doc_id FROM entity_keys ek"
+                f" JOIN entity_docs ed ON ed.entity_id = ek.entity_id WHERE ek.key IN ({marks})",
+                part,
+            )
+            out.update(r[0] for r in rows)
+        spelled = list(dict.fromkeys(s.lower() for s in surfaces if s.strip()))
+        for lo in range(0, len(spelled), 50):  # one pass over the bodies for up to 50 spellings
+            part = spelled[lo : lo + 50]
+            where = " OR ".join(["instr(b, ?) > 0"] * len(part))
+            rows = self.conn.execute(
+                "SELECT id FROM (SELECT id, lower(body) AS b FROM documents WHERE duplicate_of = ''"
+                f" LIMIT -1) WHERE {where}",
+                part,
+            )
+            out.update(r[0] for r in rows)
+        if out:
+            dup = {r[0] for r in self.conn.execute("SELECT id FROM documents WHERE duplicate_of != ''")}
+            out -= dup
+        return out
 
     # -- cache -----------------------------------------------------------------------------------
 

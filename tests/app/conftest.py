@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,27 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def shot(pg: Any, name: str, readme: bool = False, full: bool = True) -> Path:
+    """Screenshot the page: Streamlit scrolls inside its main section, so the viewport is grown to
+    the content's height (bounded) for the picture; ``full=False`` keeps the first screen.
+    The pointer moves off the page first, so no tooltip covers the picture."""
+    pg.mouse.move(2, 2)
+    pg.evaluate("() => document.querySelectorAll('.vis-tooltip').forEach(t => t.style.visibility = 'hidden')")
+    if full:
+        height = pg.evaluate(
+            "() => { const m = document.querySelector('main');"
+            " if (m) m.scrollTop = 0; return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        pg.set_viewport_size({"width": 1400, "height": int(min(max(1000, height), 2600))})
+    pg.wait_for_timeout(1200)
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+    if readme:
+        out = REPO / "docs" / "screenshots"
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, out / f"{name}.png")
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,145 @@ def test_graph_filters_and_top_n(mini_workspace: Path) -> None:
     assert focus.nodes == [entity_id("Meta")]
 
 
+def test_expanding_a_node_adds_its_neighbours(mini_workspace: Path) -> None:
+    from ui.data import read_workspace
+    from ui.graph_page import GraphFilters, select_subgraph
+
+    data = read_workspace(mini_workspace)
+    hw = GraphFilters(types=("HARDWARE",))
+    assert [data.entities[e].name for e in select_subgraph(data, hw).nodes] == ["RTX 4090"]
+    one = select_subgraph(data, hw, expanded={entity_id("RTX 4090"): 1})
+    assert {data.entities[e].name for e in one.nodes} == {"RTX 4090", "Ollama"}  # beyond the type filter
+    assert one.expanded_added == 1 and [str(r.type) for r in one.edges] == ["RUNS_ON"]
+    two = select_subgraph(data, hw, expanded={entity_id("RTX 4090"): 2})
+    assert {data.entities[e].name for e in two.nodes} == {"RTX 4090", "Ollama", "Llama 3", "LangChain"}
+
+
+def test_graph_aggregates_by_community(mini_workspace: Path) -> None:
+    from ui.data import read_workspace
+    from ui.graph_page import GraphFilters, aggregate
+
+    data = read_workspace(mini_workspace)
+    agg = aggregate(data, GraphFilters())
+    # the root holds everything, so the level below is used; the rest forms one group
+    assert agg.level == 0 and agg.total == 7
+    assert [(n.id, n.members) for n in agg.nodes] == [("c-llama", 3), ("", 4)]
+    assert agg.edges == [("", "c-llama", 2)]  # Ollama→Llama 3 and Llama 3→TMMLU+ cross the groups
+    at = page_test("graph", mini_workspace)
+    at.radio(key="g_mode").set_value("communities").run()
+    assert_clean(at)
+    assert "以社群彙總" in texts(at)
+
+
+def test_graph_payload_in_the_ui_language(mini_workspace: Path) -> None:
+    from graph.settings import load_settings
+    from ui import PageContext
+    from ui.data import read_workspace
+    from ui.graph_page import GraphFilters, select_subgraph, to_payload
+
+    data = read_workspace(mini_workspace)
+    settings = load_settings(env={}, overrides={"workspace": mini_workspace})
+    view = select_subgraph(data, GraphFilters())
+    zh = to_payload(PageContext(settings=settings), data, view)
+    en = to_payload(PageContext(settings=settings, lang="en"), data, view)
+    uses = next(e for e in zh.edges if e["label"] == "使用")
+    assert "Ollama —使用→ Llama 3" in uses["title"] and "權重" in uses["title"]
+    assert any(e["label"] == "uses" for e in en.edges)
+    assert not any(e["label"] in {"USES", "RELATED_TO"} for e in zh.edges + en.edges)
+    ollama = next(n for n in zh.nodes if n["id"] == entity_id("Ollama"))
+    assert "類型：工具" in ollama["title"] and "TOOL" not in ollama["title"]
+    assert zh.labels["fullscreen"] == "全螢幕" and en.labels["fullscreen"] == "Fullscreen"
+    hier = to_payload(PageContext(settings=settings), data, view, layout="hierarchical")
+    assert {n["level"] for n in hier.nodes} == {0, 1}  # community members on one level, the rest below
+
+
+def test_graph_panel_and_expand_button(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    assert any("點一下節點" in c.value for c in at.caption)  # the empty panel says what to do
+    at.session_state["entity_id"] = entity_id("RTX 4090")  # what a click on the node sets
+    at.run()
+    assert_clean(at)
+    body = texts(at)
+    assert "#### RTX 4090" in body and "硬體" in body and "4090" in body  # name, type, alias
+    assert "執行於" in body and "我們在 RTX 4090 上用 Ollama 跑推論。" in body  # a relation with its sentence
+    assert "下載全部 1 句證據（CSV）" in {b.label for b in at.get("download_button")}
+    from graph.settings import load_settings
+    from ui import PageContext
+    from ui.data import read_workspace
+    from ui.graph_page import evidence_rows
+
+    ctx = PageContext(settings=load_settings(env={}, overrides={"workspace": mini_workspace}))
+    rows = evidence_rows(ctx, read_workspace(mini_workspace), entity_id("RTX 4090"))
+    assert rows == [
+        {
+            "關係類型": "執行於",
+            "實體": "Ollama",
+            "證據句": "我們在 RTX 4090 上用 Ollama 跑推論。",
+            "文件": "測試文章 2 (post-2.md)",
+        }
+    ]
+    at.button(key="g_expand_btn").click().run()
+    assert_clean(at)
+    assert at.session_state["g_expanded"] == {entity_id("RTX 4090"): 1}
+    at.button(key="g_reset").click().run()
+    assert at.session_state["g_expanded"] == {}
+
+
+def test_graph_view_exports_parse(mini_workspace: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    from ui.data import read_workspace
+    from ui.export import view_graphml, view_json
+    from ui.graph_page import GraphFilters, select_subgraph
+
+    data = read_workspace(mini_workspace)
+    view = select_subgraph(data, GraphFilters(types=("MODEL", "ORG")))
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    root = ET.fromstring(view_graphml(data, view.nodes, view.edges))
+    names = sorted(d.text or "" for d in root.iter(f"{ns}data") if d.get("key") == "n_name")
+    assert names == ["Llama 3", "Meta"]
+    (edge,) = root.iter(f"{ns}edge")
+    values = {d.get("key"): d.text for d in edge}
+    assert values["e_type"] == "DEVELOPED_BY" and values["e_evidence"] == "Llama 3 是 Meta 釋出的開源模型。"
+    doc = json.loads(view_json(data, view.nodes, view.edges))
+    assert {n["name"] for n in doc["nodes"]} == {"Llama 3", "Meta"}
+    assert doc["edges"][0]["evidence"][0]["chunk_id"] == "cd1"
+    at = page_test("graph", mini_workspace)
+    assert {b.label for b in at.get("download_button")} >= {"下載此檢視（GraphML）", "下載此檢視（JSON）"}
+
+
+def test_graph_filters_speak_the_ui_language(mini_workspace: Path) -> None:
+    at = page_test("graph", mini_workspace)
+    types = at.multiselect(key="g_types")
+    assert types.placeholder == "請選擇" and "Choose" not in types.placeholder
+    assert "資料集" in types.options and "DATASET" not in types.options
+    rels = at.multiselect(key="g_rtypes").options
+    assert {"執行於", "使用", "開發者", "相關"} <= set(rels) and "RUNS_ON" not in rels
+    en = page_test("graph", mini_workspace, lang="en")
+    assert en.multiselect(key="g_types").placeholder == "Choose"
+    assert "runs on" in en.multiselect(key="g_rtypes").options
+
+
+def test_graph_component_serves_vis_offline() -> None:
+    import pyvis
+
+    from ui.graph_component import _CSS, _JS, vis_source
+
+    src = vis_source()
+    assert "vis-network" in src[:400] and "sourceMappingURL" not in src
+    bundled = next((Path(pyvis.__file__).parent / "templates" / "lib").glob("vis-*/vis-network.min.js"))
+    # split on newlines only: the bundle's string literals hold vertical tabs and other line
+    # separators that str.splitlines would break the script at
+    original = bundled.read_text(encoding="utf-8")
+    assert any(ch in original for ch in "\v\f\x1c\x85\u2028")
+    kept = [line for line in original.split("\n") if not line.startswith("//# sourceMappingURL")]
+    assert src == "\n".join(kept)
+    for text in (src, _JS, _CSS):
+        assert not re.search(r"(src|href)=[\"']?https?://", text)  # nothing fetched from elsewhere
+    assert 'setTriggerValue("select"' in _JS and 'setTriggerValue("expand"' in _JS
+
+
 def test_graph_page_hidden_note(mini_workspace: Path) -> None:
     at = page_test("graph", mini_workspace)
     at.number_input(key="g_max").set_value(10).run()
@@ -211,24 +351,7 @@ def test_pyvis_html_is_offline() -> None:
 # -- entity --------------------------------------------------------------------------------------
 
 
-def test_entity_page_shows_everything(mini_workspace: Path) -> None:
-    at = page_test("entity", mini_workspace)
-    at.selectbox[0].set_value(entity_id("Llama 3")).run()
-    assert_clean(at)
-    body = texts(at)
-    for expected in (
-        "Llama3",
-        "lexicon",
-        "DEVELOPED_BY",
-        "Meta",
-        "Llama 3 是 Meta 釋出的開源模型。",
-        "Llama 模型家族",
-        "測試文章 1",
-        "cd1",
-    ):
-        assert expected in body, expected
-    at.selectbox(key=f"chunk_pick_{entity_id('Llama 3')}").set_value("cd1").run()
-    assert any("Ollama 可以在本機執行" in t.value for t in at.text)
+# The entity page's evidence, chips, links and curation: tests/app/test_entity_page.py.
 
 
 def test_entity_page_names_the_type(mini_workspace: Path) -> None:
@@ -251,11 +374,65 @@ def test_entity_page_search_by_alias(mini_workspace: Path) -> None:
 def test_communities_page(mini_workspace: Path) -> None:
     at = page_test("communities", mini_workspace)
     assert_clean(at)
+    # opens on the level-0 community (readable size), not on the root that holds everything
+    assert any(s.value == "Llama 模型家族" for s in at.subheader)
     body = texts(at)
-    assert "本地 LLM 生態" in body and "Llama 模型家族" in body
-    at.selectbox(key="c_pick").set_value("c-llama").run()
+    assert "Meta 的 Llama 系列。" in body
+    assert any("本地 LLM 生態" in b.label for b in at.button)  # the parent, one click away
+    at.button(key="c_parent_btn").click().run()
+    assert_clean(at)
+    assert any(s.value == "本地 LLM 生態" for s in at.subheader)
     body = texts(at)
-    assert "Meta 的 Llama 系列。" in body and "本地 LLM 生態" in body  # summary and parent
+    assert "本地執行大語言模型的工具與硬體。" in body
+    assert "findings" not in body  # report keys never reach the screen
+    at.button(key="c_tree_c-llama").click().run()  # the tree is clickable
+    assert any(s.value == "Llama 模型家族" for s in at.subheader)
+
+
+def test_community_report_rendered_as_text(mini_workspace: Path) -> None:
+    from graph.settings import load_settings
+    from ui import PageContext
+    from ui.communities_page import report_markdown
+    from ui.data import read_workspace
+
+    data = read_workspace(mini_workspace)
+    ctx = PageContext(settings=load_settings(env={}, overrides={"workspace": mini_workspace}))
+    report = {
+        "level": 0,
+        "writer": "extractive",
+        "size": 3,
+        "entities": [{"id": entity_id("Meta"), "name": "Meta", "type": "ORG", "pagerank": 0.3}],
+        "relations": [
+            {
+                "source": "Llama 3",
+                "target": "Meta",
+                "type": "DEVELOPED_BY",
+                "evidence": [{"doc_id": "d1", "chunk_id": "cd1", "text": "Llama 3 是 Meta 釋出的開源模型。"}],
+            }
+        ],
+        "documents": [{"doc_id": "d1", "title": "測試文章 1", "entities": 3}],
+    }
+    text = "\n".join(report_markdown(ctx, data, report))
+    assert f"[Meta](entity?entity={entity_id('Meta')})（組織）" in text  # a link, type in zh-TW
+    assert "開發者" in text and "DEVELOPED_BY" not in text
+    assert "Llama 3 是 Meta 釋出的開源模型。" in text and "測試文章 1" in text
+    for key in ("writer", "size", "pagerank", "level", "{", "doc_id"):
+        assert key not in text, key
+
+
+def test_identical_child_community_shown_once() -> None:
+    from graph.records import Community
+    from ui.communities_page import default_community, folded, hierarchy
+
+    coms = [
+        Community(id="root", level=2, parent="", entity_ids=("a", "b", "c"), rank=3.0),
+        Community(id="same", level=1, parent="root", entity_ids=("a", "b", "c"), rank=2.0),
+        Community(id="leaf", level=0, parent="same", entity_ids=("a", "b"), rank=1.0),
+        Community(id="leaf2", level=0, parent="same", entity_ids=("c",), rank=0.5),
+    ]
+    tree = [(d, c.id, c.parent) for d, c in hierarchy(folded(coms))]
+    assert tree == [(0, "root", ""), (1, "leaf", "root"), (1, "leaf2", "root")]
+    assert default_community(coms) == "leaf"
 
 
 def test_hierarchy_order() -> None:
@@ -303,10 +480,20 @@ def test_ask_page_round_trip(mini_workspace: Path, monkeypatch: pytest.MonkeyPat
     assert_clean(at)
     assert calls == [("Ollama 跑什麼模型？", "local")]
     body = texts(at)
-    assert "Ollama 在本機執行 Llama 3 [1]。" in body
-    assert "Ollama 可以在本機執行 Llama 3 模型。" in body  # citation expands to its sentence
-    assert any("[1]" in e.label for e in at.expander)
-    assert "證據子圖" in body
+    # the marker links to its source, which carries the matching anchor
+    assert 'Ollama 在本機執行 Llama 3 <a href="#cite-0-1" class="zhkg-cite-link">[1]</a>。' in body
+    assert '<div id="cite-0-1"' in body
+    assert "Ollama 可以在本機執行 Llama 3 模型。" in body  # the citation shows its sentence
+    assert any("[1]" in e.label for e in at.expander)  # and opens its context
+    assert any(e.label == "證據子圖" for e in at.expander)
+    assert "局部（實體）" in body  # the mode used, in the UI language
+    # a second question keeps the first answer and its subgraph
+    at.chat_input(key="ask_input").set_value("再問一次").run()
+    assert_clean(at)
+    assert sum(e.label == "證據子圖" for e in at.expander) == 2
+    assert '<a href="#cite-1-1"' in texts(at)
+    names = {b.label for b in at.get("download_button")}
+    assert {"下載答案（Markdown）", "下載表格（CSV）"} <= names
 
 
 def test_ask_failure_is_readable(mini_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,10 +515,31 @@ def test_evidence_graph_highlights_used(mini_workspace: Path) -> None:
 
     data = read_workspace(mini_workspace)
     nodes, edges = evidence_graph(data, _fake_answer())
-    used = {n.id for n in nodes if n.highlight}
-    assert used == {entity_id("Ollama"), entity_id("Llama 3")}
-    assert {n.id for n in nodes} > used  # neighbours shown, dimmed
-    assert edges
+    # only what the answer used: its two entities and the relation between them
+    assert {n.id for n in nodes} == {entity_id("Ollama"), entity_id("Llama 3")}
+    assert [(e.source, e.target, e.label) for e in edges] == [
+        (entity_id("Ollama"), entity_id("Llama 3"), "USES")
+    ]
+    from dataclasses import replace
+
+    rel = next(r for r in data.relations if r.type == "DEVELOPED_BY")
+    nodes, edges = evidence_graph(data, replace(_fake_answer(), entities=(), relations=(rel.id,)))
+    assert {n.label for n in nodes} == {"Llama 3", "Meta"} and all(e.highlight for e in edges)
+
+
+def test_answer_exports(mini_workspace: Path) -> None:
+    from ui.export import answer_markdown, rows_csv
+
+    md = answer_markdown("Ollama 跑什麼？", _fake_answer(), {"citations": "引用來源"}).decode()
+    assert md.startswith("# Ollama 跑什麼？") and "## 引用來源" in md
+    assert "1. /corpus/post-1.md" in md and "> Ollama 可以在本機執行 Llama 3 模型。" in md
+    import csv
+    import io
+
+    raw = rows_csv([{"實體": "Ollama", "句子": "a,b"}, {"實體": "Meta", "句子": "c"}])
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows == [{"實體": "Ollama", "句子": "a,b"}, {"實體": "Meta", "句子": "c"}]
 
 
 # -- cypher --------------------------------------------------------------------------------------
@@ -429,12 +637,50 @@ def test_folder_must_be_allowed(tmp_path: Path) -> None:
 
 
 def test_ingest_page_folder_outside_is_message(tmp_path: Path) -> None:
+    from streamlit import config
+
+    config.set_option("server.address", "0.0.0.0")  # served to others: folders stay confined
     at = page_test("ingest", tmp_path / "ws")
     assert_clean(at)
     at.text_input(key="ingest_folder").set_value("/etc")
     at.button(key="ingest_folder_btn").click().run()
     assert_clean(at)
     assert any("不在允許的範圍內" in e.value for e in at.error)
+
+
+def test_ingest_page_any_folder_on_loopback(tmp_path: Path) -> None:
+    """On loopback (the autouse fixture's 127.0.0.1) a folder outside <workspace>/uploads ingests."""
+    notes = tmp_path / "elsewhere" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "ollama.md").write_text("# Ollama\n\nOllama 可以在本機執行 Llama 3 模型。\n", encoding="utf-8")
+    at = page_test("ingest", tmp_path / "ws")
+    assert "這台電腦" in at.text_input(key="ingest_folder").label
+    at.text_input(key="ingest_folder").set_value(str(notes))
+    at.button(key="ingest_folder_btn").click().run()
+    assert_clean(at)
+    assert any("新匯入 1 份" in s.value for s in at.success), texts(at)
+
+
+def test_ingest_nothing_ingested_is_a_warning(tmp_path: Path) -> None:
+    notes = tmp_path / "bad"
+    notes.mkdir()
+    (notes / "broken.md").write_bytes(b"\x00\x01binary\x00" * 50)
+    at = page_test("ingest", tmp_path / "ws")
+    at.text_input(key="ingest_folder").set_value(str(notes))
+    at.button(key="ingest_folder_btn").click().run()
+    assert_clean(at)
+    assert not at.success
+    assert any("沒有匯入任何文件" in w.value for w in at.warning), texts(at)
+    assert "二進位檔（含 NUL 位元組）" in texts(at)  # ingest's own reason, in the UI language
+
+
+def test_skip_reasons_translated() -> None:
+    from ui.ingest_page import reason_text
+
+    assert reason_text("too large (25.0 MiB > limit 20.0 MiB)") == "檔案過大（25.0 MiB，上限 20.0 MiB）"
+    assert reason_text("unsupported file type '.exe' (no reader)") == "不支援的檔案類型「.exe」"
+    assert reason_text("empty file", "en") == "empty file"
+    assert reason_text("something a library said") == "something a library said"
 
 
 def test_ingest_page_nothing_uploaded(tmp_path: Path) -> None:
@@ -456,7 +702,7 @@ def test_ingest_report_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         failed=[],
         redactions=[("uploads/key.md", 3, "openai_key")],
     )
-    monkeypatch.setattr(ip, "run_ingest", lambda settings, paths, progress=None: report)
+    monkeypatch.setattr(ip, "run_ingest", lambda settings, paths, progress=None, **kw: report)
     allowed = tmp_path / "notes"
     allowed.mkdir()
     at = page_test("ingest", tmp_path / "ws", app_ingest_roots=(allowed,))
@@ -581,7 +827,8 @@ def test_ask_streams_tokens_when_llm_configured(
     assert_clean(at)
     assert got_callback == [True]
     body = texts(at)
-    assert "Ollama 在本機執行 [1]。" in body and "由 LLM 生成" in body
+    assert 'Ollama 在本機執行 <a href="#cite-0-1" class="zhkg-cite-link">[1]</a>。' in body
+    assert "由 LLM 生成" in body
 
 
 def test_navigation_reads_workspace_once_per_generation(

@@ -1,49 +1,16 @@
-"""The per-partition entry point a Spark/Ray job calls: same records as ingest, no workspace."""
+"""Reading one document, site titles and assembled bodies, without a workspace."""
 
 from pathlib import Path
 
-from extract.extractor import Extractor, ExtractorConfig
 from extract.load import Found
 from extract.pipeline import (
     ParsedDocument,
     distinct_titles,
-    extract_partition,
     parse_loaded,
     read_document,
     with_body,
 )
 from extract.records import LoadedFile
-from graph.build.ingest import ingest_paths
-from graph.settings import load_settings
-from graph.store import open_store
-
-
-def test_partition_matches_ingest(tmp_path: Path, corpus_dir: Path) -> None:
-    folder = corpus_dir / "blog"
-    paths = sorted(str(p) for p in folder.glob("*.md"))
-    extracted, skipped = extract_partition(paths, Extractor(ExtractorConfig()))
-    assert skipped == [] and len(extracted) == len(paths)
-    for doc, chunks, result in extracted:
-        assert not isinstance(result, Exception)
-        assert "關於作者" not in doc.body  # folder boilerplate applied
-        assert all(doc.body[c.start : c.end] == c.text for c in chunks)
-        assert all(doc.body[m.start : m.end] == m.surface for m in result.mentions)
-    ws = tmp_path / "ws"
-    ingest_paths(paths, load_settings(env={}, overrides={"workspace": ws}))
-    with open_store(ws, readonly=True) as store:
-        stored = {c.id for c in store.chunks()}
-        mentions = store.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
-    assert stored == {c.id for _, chunks, _ in extracted for c in chunks}
-    assert mentions == sum(len(r.mentions) for _, _, r in extracted if not isinstance(r, Exception))
-
-
-def test_partition_reports_skipped_files(tmp_path: Path) -> None:
-    (tmp_path / "empty.md").write_text("", encoding="utf-8")
-    (tmp_path / "ok.md").write_text("# 標題\n\n我們用 Ollama 跑 Llama 3.1。\n", encoding="utf-8")
-    extracted, skipped = extract_partition(
-        [str(tmp_path / "empty.md"), str(tmp_path / "ok.md")], Extractor(ExtractorConfig())
-    )
-    assert [Path(p).name for p, _ in skipped] == ["empty.md"] and len(extracted) == 1
 
 
 def _write(folder: Path, name: str, text: str) -> str:
@@ -102,14 +69,3 @@ def test_with_body_sets_pages_for_pdf_text() -> None:
     doc, sections = with_body(parsed, set())
     assert doc.body == "封面標題\n第二頁內容。\n第三頁內容。"
     assert doc.pages == ((0, 1), (5, 2), (12, 3)) and sections == [(0, "封面標題")]
-
-
-def test_partition_applies_site_titles(tmp_path: Path) -> None:
-    paths = [
-        _write(
-            tmp_path, f"{i}.md", f"---\ntitle: 團隊知識庫\n---\n# 主題{i}\n\n我們用 Ollama 跑 Llama 3.1。\n"
-        )
-        for i in range(3)
-    ]
-    extracted, _ = extract_partition(paths, Extractor(ExtractorConfig()))
-    assert sorted(doc.title for doc, _, _ in extracted) == ["主題0", "主題1", "主題2"]

@@ -86,6 +86,62 @@ def test_rare_capitalised_words_next_to_chinese_are_still_names(ex: Extractor) -
     assert found.get("Zorbly") is EntityType.TOOL
 
 
+def test_names_in_an_enumeration_support_each_other(ex: Extractor) -> None:
+    # Seen once each, in a list with other names: the company they keep makes them names.
+    found = names(ex, "編譯器可用（Zorbcc、Quillang 或 MSVQ），後端有 CUDA、Vorlkan、OpenCLQ。")
+    for name in ("Zorbcc", "Quillang", "MSVQ", "Vorlkan", "OpenCLQ"):
+        assert name in found, name
+
+
+def test_a_lone_single_sighting_still_needs_support(ex: Extractor) -> None:
+    assert "Zorbcc" not in names(ex, "今天聊到 Zorbcc 的事情。")
+
+
+def test_acronyms_are_names_unless_they_spell_an_everyday_word(ex: Extractor) -> None:
+    body = "資料先存進 SQL 資料庫，再上傳到 AWS；按下 KEY 鍵或 SEND 鍵。"
+    found = names(ex, body * 2)
+    assert "SQL" in found and "AWS" in found
+    assert "KEY" not in found and "SEND" not in found
+
+
+def test_rare_lower_case_tool_words_next_to_chinese_are_names(ex: Extractor) -> None:
+    body = "先用 wget 下載壓縮檔，再用 gzip 解壓；wget 與 gzip 都很常見。但 token 與 model 不是名字。"
+    found = names(ex, body)
+    assert "wget" in found and "gzip" in found
+    assert "token" not in found and "model" not in found
+
+
+def test_camel_case_with_an_acronym_is_a_name_not_a_method(ex: Extractor) -> None:
+    # ``Open`` + capitals is a product (OpenCL, OpenBLAS), not a method call like OpenFileAsync.
+    found = names(ex, "加速可用 OpenCL 與 OpenBLAS，程式呼叫 OpenFileStream 讀檔。")
+    assert "OpenCL" in found and "OpenBLAS" in found
+    assert "OpenFileStream" not in found
+
+
+def test_an_acronym_spelling_a_longer_name_is_that_name(ex: Extractor) -> None:
+    body = "本章使用 Azure OpenAI 服務。AOAI 的金鑰放在環境變數，AOAI 也能換成本機模型。"
+    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", len(body.encode()))
+    (res,) = ex.extract_many([(doc, [Chunk("c0", "d1", 0, body, 0, len(body))])])
+    long_form = {m.key for m in res.mentions if m.surface.startswith("Azure OpenAI")}
+    short = {m.key for m in res.mentions if m.surface == "AOAI"}
+    assert len(short) == 1 and short == long_form
+
+
+def test_a_family_name_alone_is_the_person_the_document_named(ex: Extractor) -> None:
+    body = "講者 Quentin Moravec 分享了經驗。Moravec 提到評測很重要。"
+    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", len(body.encode()))
+    (res,) = ex.extract_many([(doc, [Chunk("c0", "d1", 0, body, 0, len(body))])])
+    by_surface = {m.surface: (m.key, m.type) for m in res.mentions}
+    assert by_surface["Moravec"] == by_surface["Quentin Moravec"]
+    assert by_surface["Moravec"][1] is EntityType.PERSON
+
+
+def test_a_vendor_and_a_device_class_are_one_device(ex: Extractor) -> None:
+    found = names(ex, "模型在 NVIDIA GPU 上訓練，在 Intel CPU 上推論。")
+    assert found.get("NVIDIA GPU") is EntityType.HARDWARE
+    assert found.get("Intel CPU") is EntityType.HARDWARE
+
+
 # 4. File names, code identifiers, versions --------------------------------------------------------------
 
 
@@ -151,6 +207,11 @@ def test_a_recurring_term_takes_its_own_boundary(ex: Extractor) -> None:
     found = names(ex, body)
     assert "殘差學習" in found
     assert "人提出殘差學習" not in found
+
+
+def test_quantifiers_do_not_start_an_organisation(ex: Extractor) -> None:
+    found = names(ex, "大多數大學與多家科技公司都採用了這套方法。" * 2)
+    assert not any(n.startswith(("大多數", "多家")) for n in found), found
 
 
 # 8. Types of known kinds of things ----------------------------------------------------------------------
@@ -270,3 +331,20 @@ def test_slash_runs_at_any_place_end(ex: Extractor) -> None:
     for text in ("ab/cd/", "/", "//x", "a//b", "x/y/ /z", "https://a.b/c/", "路徑 a/b/c/"):
         list_slashes(text, ex._known_type)  # terminates
     assert list_slashes("ONNX/TensorRT/", ex._known_type) == [4]
+
+
+def test_a_device_the_patterns_read_as_hardware_is_not_retyped_by_its_vendor() -> None:
+    # A corpus that names Qualcomm often teaches the name classifier that "Qualcomm…" is a company.
+    lex = Lexicon.load(())
+    stats = [
+        _stat("qualcomm", "Qualcomm", EntityType.ORG, "lexicon", count=300, doc_count=30, confidence=0.95),
+        _stat("qualcommnpu", "Qualcomm NPU", EntityType.HARDWARE, count=5, confidence=0.7),
+        _stat("zorbsnpu", "Zorbs NPU", EntityType.HARDWARE, count=5, confidence=0.7),
+    ]
+    types = {e.name: e.type for e in resolve(stats, lex).entities}
+    assert types["Qualcomm NPU"] is EntityType.HARDWARE
+
+
+def test_a_variant_of_a_data_set_is_a_data_set(ex: Extractor) -> None:
+    found = names(ex, "我們在 SQuAD-it 上評測問答模型，SQuAD-it 是義大利文版本。")
+    assert found.get("SQuAD-it") is EntityType.DATASET

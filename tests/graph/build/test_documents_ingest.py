@@ -14,6 +14,7 @@ from graph import api
 from graph.build.ingest import ingest_paths
 from graph.settings import load_settings
 from graph.store import open_store
+from graph.store.workspace import SCHEMA_VERSION
 
 
 def test_a_pdf_answer_cites_the_page_it_came_from(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_a_version_1_workspace_is_upgraded_in_place(tmp_path: Path) -> None:
     report = ingest_paths([notes], settings)
     assert not report.failed
     with open_store(settings.workspace, readonly=True) as store:
-        assert store.meta("schema_version") == "2" and len(store.documents()) == 7
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) and len(store.documents()) == 7
 
 
 PAGE_MD = """# 用 Ollama 在本機跑 Llama 3

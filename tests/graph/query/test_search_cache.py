@@ -91,21 +91,28 @@ def test_cache_written_once_per_generation_and_reused(store: Store, monkeypatch:
     assert not list(path.parent.glob("*.tmp"))
 
 
-def test_new_generation_rebuilds_and_removes_the_old_file(
+def test_new_generation_patches_the_old_file_and_removes_it(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = build_index(store)
     old = cache_path(store)
     _bump(store)
     with monkeypatch.context() as m:
-        _no_tokenizing(m)
-        with pytest.raises(AssertionError, match="tokenized"):
-            build_index(store)  # generation 2 has no cache yet: it must tokenize
-    second = build_index(store)
+        _no_tokenizing(m)  # generation 2 changed no chunk: patched from generation 1, nothing tokenized
+        second = build_index(store)
+    assert second.how == "patched"
     new = cache_path(store)
     assert new.name == "search-2.bin" and new.is_file()
     assert not old.exists()
     _same(first, second)
+    _bump(store)
+    with monkeypatch.context() as m:
+        _no_tokenizing(m)
+        with pytest.raises(AssertionError, match="tokenized"):
+            build_index(store, full=True)  # --reindex: built from the database whatever is cached
+    third = build_index(store, full=True)
+    assert third.how == "built"
+    _same(first, third)
 
 
 def test_corrupt_cache_is_ignored_rebuilt_and_logged(
@@ -138,21 +145,22 @@ def test_corrupt_cache_is_ignored_rebuilt_and_logged(
             _same(good, build_index(store))
 
 
-def test_stale_cache_is_rebuilt(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_cache_is_not_served(store: Store) -> None:
     good = build_index(store)
     old = cache_path(store)
-    # A file of generation 1 under generation 2's name (copied, or written by a racing process).
+    # A file of generation 1 under generation 2's name (copied, or written by a racing process):
+    # not served as it is, only used as the base of a patch checked against the tables.
     _bump(store)
     shutil.copy(old, cache_path(store))
-    with monkeypatch.context() as m:
-        _no_tokenizing(m)
-        with pytest.raises(AssertionError, match="tokenized"):
-            build_index(store)
-    _same(good, build_index(store))
+    stale = build_index(store)
+    assert stale.how == "patched"
+    _same(good, stale)
+    assert build_index(store).how == "cached"
     # The tables changed without a new generation: not served from the file either.
     with store.transaction():
         store.conn.execute("DELETE FROM chunks WHERE rowid = (SELECT max(rowid) FROM chunks)")
     smaller = build_index(store)
+    assert smaller.how == "patched"
     assert smaller.bm25.n_docs == good.bm25.n_docs - 1 == len(smaller.chunk_ids)
 
 
