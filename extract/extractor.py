@@ -281,7 +281,7 @@ class Extractor:
     def _link_mentions(self, doc: Document, mentions: Sequence[Mention], index: ChunkIndex) -> list[Mention]:
         """``[[Ollama|本機工具]]`` mentions Ollama where it shows 本機工具: for a note the lexicon knows,
         each place its label appears (outside code, where no other name was found) is a mention of it."""
-        body, out = doc.body, []
+        body, out, code = doc.body, [], list(doc.code)
         taken = sorted((m.start, m.end) for m in mentions)
         for label, note in doc.link_labels:
             entry = self.lexicon.get(match_key(note))
@@ -293,7 +293,7 @@ class Extractor:
                     break
                 end = at + len(label)
                 overlaps = any(s < end and at < e for s, e in taken)
-                if not overlaps and not in_spans(list(doc.code), at, end):
+                if not overlaps and not in_spans(code, at, end):
                     chunk = index.chunk_for(at, end)
                     out.append(
                         Mention(doc.id, chunk, at, end, label, entry.key, entry.type, "link", 0.8, entry.name)

@@ -504,8 +504,7 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
         if is_common_en(tok, ACRONYM_EN if tok.isupper() else COMMON_EN):
             continue
         start, end = m.span()
-        around = text[max(0, start - 2) : start] + text[end : end + 2]
-        if not _CHINESE_CONTEXT.search(around):
+        if not _beside_chinese(text, start, end):
             continue
         conf = 0.4 if tok.isupper() else 0.5
         hits.append(PatternHit(start, end, EntityType.TOOL, "latin-word", conf))
@@ -514,10 +513,14 @@ def find_plain_latin_words(text: str) -> list[PatternHit]:
         if tok in ENGLISH_STOP or is_common_en(tok, RARE_EN) or _UNSPEAKABLE.search(tok):
             continue
         start, end = m.span()
-        around = text[max(0, start - 2) : start] + text[end : end + 2]
-        if _CHINESE_CONTEXT.search(around):
+        if _beside_chinese(text, start, end):
             hits.append(PatternHit(start, end, EntityType.TOOL, "latin-word", 0.4))
     return hits
+
+
+def _beside_chinese(text: str, start: int, end: int) -> bool:
+    """Chinese text or punctuation within two characters of ``text[start:end]``."""
+    return _CHINESE_CONTEXT.search(text[max(0, start - 2) : start] + text[end : end + 2]) is not None
 
 
 # --- Chinese noun phrases -----------------------------------------------------------------------------

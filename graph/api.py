@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+SAMPLE_NAME = "sample (ours)"  # the sample corpus's row beside the real corpora in evaluations
+
+
 class NothingToRemove(ZhkgError):
     """``remove`` was given paths that match no stored document."""
 
@@ -268,33 +271,23 @@ def evaluate_qa_real(
     """QA on each real corpus with a ``qa.yaml`` (ingested with the current code into a fresh temporary
     workspace), all real corpora together, and the sample corpus last: {name: summary}."""
 
-    from graph.eval.extraction import GoldError
+    from graph.eval.extraction import real_gold_dirs
     from graph.eval.qa import details_of, qa_outcomes, summarise
 
-    if not gold_root.is_dir():
-        raise GoldError(f"gold folder {gold_root} does not exist")
-    corpora: list[tuple[str, Path, Path]] = []
-    for gold in sorted(p for p in gold_root.iterdir() if (p / "qa.yaml").is_file()):
-        corpus = corpora_dir / gold.name
-        if not corpus.is_dir():
-            raise GoldError(f"corpus {corpus} for gold {gold} does not exist (use --corpora DIR)")
-        corpora.append((gold.name, gold, corpus))
-    if not corpora:
-        raise GoldError(f"no QA gold (*/qa.yaml) under {gold_root}")
-    sample_gold, sample_corpus = Path("examples/dev"), Path("examples/corpus")
-    if sample and (sample_gold / "qa.yaml").is_file() and sample_corpus.is_dir():
-        corpora.append(("sample (ours)", sample_gold, sample_corpus))
+    corpora = real_gold_dirs(gold_root, corpora_dir, "qa.yaml")
+    if sample:
+        corpora += _sample_corpus("qa.yaml")
     out: dict[str, dict[str, Any]] = {}
     real: list[Any] = []
     for name, gold_dir, corpus in corpora:
         with _fresh_ingest(settings, name, corpus) as (store, ws):
             outcomes = qa_outcomes(store, ws, gold_dir, split, llm=llm)
-        if name != "sample (ours)":
+        if name != SAMPLE_NAME:
             real.extend(outcomes)
         out[name] = summarise(outcomes, split)
         if details:
             out[name]["questions"] = details_of(outcomes)
-    if real and sum(1 for name, _, _ in corpora if name != "sample (ours)") > 1:
+    if real and sum(1 for name, _, _ in corpora if name != SAMPLE_NAME) > 1:
         out["all real corpora"] = summarise(real, split)
     return out
 
@@ -307,15 +300,19 @@ def evaluate_real(
 
     from graph.eval.extraction import real_gold_dirs, score_corpus
 
-    corpora = real_gold_dirs(gold_root, corpora_dir)
-    sample_gold, sample_corpus = Path("examples/dev"), Path("examples/corpus")
-    if (sample_gold / "entities.yaml").is_file() and sample_corpus.is_dir():
-        corpora.append(("sample (ours)", sample_gold, sample_corpus))  # for comparison, last
+    corpora = real_gold_dirs(gold_root, corpora_dir) + _sample_corpus("entities.yaml")
     scores: list[CorpusScore] = []
     for name, gold_dir, corpus in corpora:
         with _fresh_ingest(settings, name, corpus) as (store, _):
             scores.extend(score_corpus(store, name, gold_dir, splits))
     return scores
+
+
+def _sample_corpus(marker: str) -> list[tuple[str, Path, Path]]:
+    """The sample corpus and its gold, scored last beside the real corpora for comparison (when the
+    checkout has them and its gold has a ``marker`` file)."""
+    gold, corpus = Path("examples/dev"), Path("examples/corpus")
+    return [(SAMPLE_NAME, gold, corpus)] if (gold / marker).is_file() and corpus.is_dir() else []
 
 
 @contextlib.contextmanager

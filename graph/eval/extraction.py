@@ -517,18 +517,21 @@ class CorpusScore:
         }
 
 
-def real_gold_dirs(gold_root: Path, corpora_root: Path) -> list[tuple[str, Path, Path]]:
-    """(name, gold folder, corpus folder) for each annotated real corpus that is present."""
+def real_gold_dirs(
+    gold_root: Path, corpora_root: Path, marker: str = "entities.yaml"
+) -> list[tuple[str, Path, Path]]:
+    """(name, gold folder, corpus folder) for each real corpus annotated with a ``marker`` file
+    (``entities.yaml`` for extraction, ``qa.yaml`` for questions); every such corpus must be present."""
     if not gold_root.is_dir():
         raise GoldError(f"gold folder {gold_root} does not exist")
     out = []
-    for gold in sorted(p for p in gold_root.iterdir() if (p / "entities.yaml").is_file()):
+    for gold in sorted(p for p in gold_root.iterdir() if (p / marker).is_file()):
         corpus = corpora_root / gold.name
         if not corpus.is_dir():
             raise GoldError(f"corpus {corpus} for gold {gold} does not exist (use --corpora DIR)")
         out.append((gold.name, gold, corpus))
     if not out:
-        raise GoldError(f"no annotated corpora (*/entities.yaml) under {gold_root}")
+        raise GoldError(f"no annotated corpora (*/{marker}) under {gold_root}")
     return out
 
 
