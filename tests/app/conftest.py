@@ -239,3 +239,9 @@ def shot(pg: Any, name: str, readme: bool = False, full: bool = True) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, out / f"{name}.png")
     return path
+
+
+def wait_idle(pg: Any) -> None:
+    """Streamlit shows a 'running' status widget while the script runs."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import ARTIFACTS, shot
+from tests.app.conftest import ARTIFACTS, shot, wait_idle
 
 pytestmark = pytest.mark.integration
 
@@ -46,12 +46,6 @@ def page(browser: Any, app_server: dict[str, str]) -> Iterator[Any]:
     context.close()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timings.json").write_text(json.dumps(TIMINGS, indent=2, ensure_ascii=False))
-
-
-def wait_idle(pg: Any) -> None:
-    """Streamlit shows a 'running' status widget while the script runs."""
-    pg.wait_for_timeout(250)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
 
 
 def visit(pg: Any, url: str, heading: str) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import ARTIFACTS, shot
+from tests.app.conftest import ARTIFACTS, shot, wait_idle
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +41,6 @@ def entity_id(workspace: str, name: str) -> str | None:
 
     with open_store(Path(workspace), readonly=True) as store:
         return next((e.id for e in store.entities() if e.name == name), None)
-
-
-def wait_idle(pg: Any) -> None:
-    """Streamlit shows a 'running' status widget while the script runs."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
 
 
 def open_entity(pg: Any, url: str, eid: str, name: str) -> float:
@@ -87,7 +81,9 @@ def test_not_an_entity_removes_it_and_undo_restores_it(page: Any, app_server: di
     assert eid, "the sample corpus names Dify"
     open_entity(page, url, eid, "Dify")
     page.locator('[data-testid="stExpander"] summary').filter(has_text="整理（修正此實體）").click()
+    wait_idle(page)
     page.get_by_role("button", name="不是實體", exact=True).click()
+    wait_idle(page)  # the click reruns the page; the confirmation comes with that run
     page.get_by_text("確定「Dify」不是實體").wait_for()
     shot(page, "curation", readme=True, full=False)  # the actions and the confirmation they ask for
     assert entity_id(ws, "Dify") == eid  # nothing changes before the confirmation
