@@ -443,10 +443,10 @@ class Extractor:
         cands = self._require_support(body, cands, shadowed)
         chosen = best_cover([(c.start, c.end, (c.end - c.start) * c.priority) for c in cands])
         out = [cands[i] for i in chosen]
-        _short_forms(body, out)
         for c in out:
             if not c.type_fixed:
                 c.type = self._context_type(body, c)
+        _short_forms(body, out)  # after typing: a person is known as one by its context
         return out
 
     def _pattern_info(self, text: str, ptype: EntityType, pattern: str, confidence: float) -> _PatternInfo:

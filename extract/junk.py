@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from extract.normalize import HAN_RE, match_key
 
-# Generic Chinese words that name a kind of thing, not a thing.
+# Generic Chinese words that name a kind of thing, not a thing. Domain methods (微調, 量化, 蒸餾,
+# 檢索) are not among them: for people writing about AI they are the concepts they write about.
 GENERIC_ZH = frozenset(
     """
     系統 方法 問題 資料 模型 工具 技術 功能 應用 服務 平台 框架 套件 函式庫
@@ -23,8 +24,8 @@ GENERIC_ZH = frozenset(
     範例 例子 教學 筆記 心得 重點 今天 明天 昨天 現在 以後 之前 之後 大家
     我們 你們 他們 這個 那個 一個 這些 那些 什麼 怎麼 如何 為什麼 語言模型 大模型
     小模型 新模型 基礎模型 原始模型 開放模型 本地模型 中文模型 預訓練模型 深度學習模型
-    學習 生成 識別 辨識 微調
-    量化 檢索 演算法 蒸餾 網路 標註 大學 公司 實驗室 研究院
+    學習 生成 識別 辨識
+    演算法 網路 標註 大學 公司 實驗室 研究院
     """.split()  # noqa: SIM905
 )
 

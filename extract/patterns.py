@@ -52,8 +52,11 @@ _PATHLIKE = re.compile(
 _PATH_EXT = re.compile(
     r"\.(?:py|md|txt|json|ya?ml|toml|html?|js|ts|sh|cfg|ini|env|git|gguf|bin|safetensors|csv|pdf)\b"
 )
+# What makes a line without Chinese code rather than an English label or heading: assignment, braces,
+# semicolons, angle brackets, a call (``from_pretrained(x)``, ``f()``) or a shell command. A
+# parenthesis after a space is prose (``macOS (Homebrew):``, ``Phi-4 (14B)``), not code.
 _CODE_CHARS = re.compile(
-    r"[=(){};<>]|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b"
+    r"[={};<>]|[\w.\]]\(|\(\)|^\s*(?:import|from|def|class|return|\$|#!|cd|pip|git|docker|curl|ollama|python|vllm|export)\b"
 )
 _NO_HAN_LINE = re.compile(f"^[^\\n{HAN}]+$", re.M)
 
@@ -127,6 +130,10 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$"
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[BMKTbmkt]$")
 _QUANT = re.compile(r"^(?:[Qq]\d(?:_[A-Za-z0-9]+)*|[Ii][Qq]\d.*|[xX]\d+|v\d[\w.]*|\d.*)$")
 _UNIT = re.compile(r"^\d*(?:[KMGT]i?B|GHz|MHz|ms|tokens?|fps|bit|bits|px|[KMGT]B/s)$", re.I)
+# A dotted package or namespace name whose every part is capitalised (``Microsoft.Extensions.AI``,
+# ``Azure.AI.OpenAI``): how .NET and Java packages are named. Code (``torch.nn``,
+# ``Trainer.train``) has lower-case parts.
+_NAMESPACE = re.compile(r"^[A-Z][A-Za-z0-9]+(?:\.[A-Z][A-Za-z0-9]+)+$")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}|^[a-z]+[A-Z]")
 # "Name 3.1", "Name 3.1 405B" or "Name 7B": a version or a size is required.
 _NAME_VERSION = re.compile(
@@ -236,6 +243,8 @@ def _latin_kind(tok: str) -> tuple[EntityType, str, float] | None:
         return None
     if HARDWARE_PREFIX.match(tok):
         return EntityType.HARDWARE, "hardware", 0.7
+    if _NAMESPACE.match(tok):
+        return EntityType.TOOL, "namespace", 0.6
     if has_digit:
         return EntityType.MODEL, "versioned", 0.6
     if _CAMEL.search(tok):
@@ -451,6 +460,8 @@ def _phrase_hit(toks: list[tuple[int, str]], known_type: KnownType) -> PatternHi
         return None  # known names side by side, not one name
     if not any(_name_like(w, t is not None) for w, t in zip(words, types, strict=True)):
         return None
+    if len(words) == 2 and types[0] is None and types[1] is not None and "." in words[0].strip("."):
+        return None  # ``Contoso.Speech NuGet``: a package id and the known registry it comes from
     start, end = toks[0][0], toks[-1][0] + len(toks[-1][1])
     last = words[-1].casefold()
     known = [t for t in types if t is not None]

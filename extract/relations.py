@@ -158,7 +158,7 @@ class ChunkIndex:
 MARK = "\ue000"
 _F = "[^，。；：,;:！？!?「」\ue000\n]"  # filler: no clause end, no other mention
 _G = "[^，。；：,;:！？!?「」\n]"  # filler that may hold other mentions (「為基礎繼續預訓練的」)
-_ENUM = r"(?:\s*(?:、|和|與|以及|及|或|&)\s*@)*"
+_ENUM = r"(?:\s*(?:、|和|與|以及|及|或|&|/)\s*@)*"
 _OWNER = r"(?:\s*的\s*@)?"  # 「Meta 的 Llama 3」
 _SEP = r"(?:、|和|與|以及|及|或是|或|跟|/|,|&|，以及|(?i:and|or)(?![A-Za-z]))"
 _ENUM_NEXT = re.compile(r"\s*" + _SEP + r"\s*" + MARK)
@@ -210,6 +210,12 @@ def _based_on(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | N
         return R.VARIANT_OF, False
     if src in _THINGS and tgt in _THINGS:
         return R.USES, False
+    return None
+
+
+def _never(src: EntityType, tgt: EntityType) -> tuple[RelationType, bool] | None:
+    """No relation of its own: a rule with this mapper only passes on the verb of the clause
+    before it (``inherit``)."""
     return None
 
 
@@ -576,7 +582,11 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "run-on",
-        r"在\s*F{0,6}?(?P<b>@)ENUM\s*(?:上|裡|中|內)?F{0,6}?(?:" + _RUN_VERBS + ")",
+        r"在\s*F{0,6}?(?P<b>@)ENUM"
+        + _PAREN
+        + r"\s*(?:或F{0,6}?)?(?:上|裡|中|內)?F{0,6}?(?:"
+        + _RUN_VERBS
+        + ")",
         "在",
         _fixed(R.RUNS_ON, _SOFTWARE, frozenset({T, H})),
         after=True,
@@ -764,9 +774,18 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "include",
-        r"(?:包括|包含|涵蓋|含有)了?\s*(?:[：:]\s*)?(?P<b>@)",
+        r"(?:包括|包含|涵蓋|含有)了?\s*(?:[：:]\s*)?(?:[^，。；：,;:！？!?「」\ue000\n、（(]{1,10}、\s*){0,4}(?P<b>@)",
         "包括 包含 涵蓋 含有",
         _includes,
+        lists=True,
+        inherit=True,
+    ),
+    _rule(
+        "examples",  # 「X 與多種服務互動，例如 A、B」: the examples are what the clause before acted on
+        r"(?:^|(?<=[，,；;]))\s*(?:例如|比如|像是|諸如|譬如)\s*[：:]?\s*"
+        r"(?:[^，。；：,;:！？!?「」\ue000\n、]{1,8}?(?:、|和|與|及)\s*)?(?P<b>@)",
+        "例如 比如 像是 諸如 譬如",
+        _never,
         lists=True,
         inherit=True,
     ),
@@ -792,7 +811,7 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "offers-api",
-        r"提供\s*(?P<b>@)ENUM\s*的?\s*(?:API|介面|接口|綁定|SDK|(?i:bindings?))",
+        r"提供\s*(?P<b>@)ENUM(?:\s*(?:、|和|與|及)\s*[A-Za-z+#]{1,3})?\s*的?\s*(?:API|介面|接口|綁定|SDK|(?i:bindings?))",
         "提供",
         _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C}),
     ),
@@ -810,7 +829,7 @@ _RULES: list[_Rule] = [
     ),
     _rule(
         "written-in",
-        r"(?:用|以|使用|採用)\s*(?P<b>@)ENUM\s*(?:語言)?\s*(?:撰寫|寫成|編寫|寫的|實作|實現|開發而成|打造)",
+        r"(?:用|以|使用|採用)\s*(?:[A-Za-z]{1,3}\s*/\s*)?(?P<b>@)ENUM\s*(?:語言)?\s*(?:撰寫|寫成|編寫|寫的|實作|實現|開發而成|打造)",
         "撰寫 寫成 編寫 寫的 實作 實現 開發而成 打造",
         _fixed(R.USES, _SOFTWARE, frozenset({T, C})),
     ),
@@ -824,7 +843,9 @@ _RULES: list[_Rule] = [
     _rule(
         "use",
         r"(?:(?<!即)使用了?|採用了?|利用|用了|透過|通過|藉由|經由|呼叫|依賴|借助|選用|底層用|運用|仰賴|用到)\s*(?:[：:]\s*)?"
-        r"(?:" + _MODIFIERS + r")?(?P<b>@)",
+        r"(?:"
+        + _MODIFIERS
+        + r")?(?:(?:基於|基于)\s*(?=@\s*的))?(?P<b>@)",  # 「採用基於 X 的架構」: X is used
         "使用 採用 利用 用了 透過 通過 藉由 經由 呼叫 依賴 借助 選用 底層用 運用 仰賴 用到",
         _fixed(R.USES, _THINGS | {G_}, _THINGS),
         action=True,
@@ -946,6 +967,9 @@ def _topic_ok(m: Mention) -> bool:
     return m.type is not P
 
 
+_DECORATION = re.compile("(?![🔹🔸])[\U0001f300-\U0001faff]\ufe0f?\\s*$")  # not a clause mark
+
+
 class _Template:
     """One sentence with each mention replaced by MARK, and where its clauses end."""
 
@@ -954,11 +978,15 @@ class _Template:
     def __init__(self, body: str, sent: Sentence, inside: Sequence[Mention]) -> None:
         parts: list[str] = []  # the text between mentions
         slots: list[int] = []
-        pos = shift = sent.start  # template position = body position - shift
+        pos = sent.start
+        size = 0  # template length so far
         for m in inside:
-            parts.append(body[pos : m.start])
-            slots.append(m.start - shift)
-            shift += m.end - m.start - 1
+            # A pictograph decorating a name (「也是🤗 Transformers 的」) is not text a rule reads.
+            part = _DECORATION.sub("", body[pos : m.start])
+            parts.append(part)
+            size += len(part)
+            slots.append(size)
+            size += 1
             pos = m.end
         parts.append(body[pos : sent.end])
         self.text = text = MARK.join(parts)
@@ -1012,7 +1040,9 @@ def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
     depth = 0
 
     def head() -> int:
-        if last >= 0 and (inner < 0 or not _glued(text, slots[last])):
+        if last >= 0 and (
+            inner < 0 or not (_glued(text, slots[last]) or _names_phrase(text, slots[last], slots[inner]))
+        ):
             return last
         return inner
 
@@ -1021,12 +1051,21 @@ def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
         if s >= end:
             break
         between = text[pos:s]
-        if depth == 0 and _LIST_SEP.search(between) and (last >= 0 or inner >= 0):
+        if depth > 0:  # 「（NNCF），以及 C」: the item ends after its brackets close
+            close = max(between.rfind("）"), between.rfind(")"))
+            outside = between[close + 1 :] if close >= 0 else ""
+            sep = _LIST_SEP.search(outside) if outside else None
+        else:
+            sep = _LIST_SEP.search(between)
+        if sep is not None and (last >= 0 or inner >= 0):
             heads.append(head())
             last = inner = -1
         depth += between.count("（") + between.count("(") - between.count("）") - between.count(")")
         if depth <= 0:
             depth = 0
+            if sep is not None and last < 0 and _GLUED_LEFT.fullmatch(_LIST_SEP.split(between)[-1]):
+                pos = s + 1  # 「、提示微調」: 微調 ends an item the text did not name
+                continue
             last = j
         elif inner < 0:
             inner = j
@@ -1034,6 +1073,19 @@ def _list_heads(tpl: _Template, start: int, end: int) -> list[int]:
     if last >= 0 or inner >= 0:
         heads.append(head())
     return heads
+
+
+# An item whose name is glued to Han text before it (「以及提示微調」) is a longer, unnamed term.
+_GLUED_LEFT = re.compile(
+    f"\\s*(?!(?:其他|其它|各種|多種|不同|常見|主流|開源|主要|許多|一些|所有|專門|最新|用於|以及|及|和|與|或|還有|甚至|例如|如))[{HAN}]{{1,4}}"
+)
+
+
+def _names_phrase(text: str, last: int, inner: int) -> bool:
+    """Whether the brackets holding ``inner`` name the whole phrase that mention ``last`` only
+    starts (「神經網路壓縮框架（NNCF）」: NNCF is the framework, not 神經網路)."""
+    bracket = max(text.rfind("（", last, inner), text.rfind("(", last, inner))
+    return bracket > last and _HAN.search(text, last + 1, bracket) is not None
 
 
 def _bracketed(tpl: _Template, k: int) -> list[int]:
@@ -1050,7 +1102,7 @@ def _bracketed(tpl: _Template, k: int) -> list[int]:
 
 _NOT_SUBJECT = re.compile(
     r"(?:在|於|相較於|相較|相比於|相比|比起|對於|關於|除了|透過|通過|藉由|經由|使用|利用|採用|用|把|將|對|從|向|讓|"
-    r"與|和|跟|同|比|被|由|以|如|例如|像是|比如|支援|支持|整合|集成|包括|包含|搭配|結合|替|當|供|給|"
+    r"與|和|跟|同|比|被|由|以|如|例如|像是|比如|支援|支持|整合|集成|包括|包含|搭配|結合|替|當|供|給|加入|"
     r"(?<![A-Za-z])(?i:with|by|on|using|via|for|from|to|of|in))\s*(?:了\s*)?$"
 )
 
@@ -1061,7 +1113,12 @@ def _can_lead(tpl: _Template, k: int, start: int, inside: Sequence[Mention] = ()
     prev = tpl.slots[k - 1] + 1 if k > 0 and tpl.slots[k - 1] >= start else start
     if inside and _modifier(tpl.text, tpl.slots[k], inside[k]):
         return False
+    if prev > start and _SEP_ONLY.fullmatch(tpl.text, prev, tpl.slots[k]):
+        return _can_lead(tpl, k - 1, start, inside)  # 「支持 A、B」: B is listed with A, an object too
     return _NOT_SUBJECT.search(tpl.text, prev, tpl.slots[k]) is None
+
+
+_SEP_ONLY = re.compile(r"\s*" + _SEP + r"\s*")
 
 
 def _head(tpl: _Template, inside: Sequence[Mention], k: int, stop: int) -> int:
@@ -1115,6 +1172,19 @@ _PEOPLE_ACT = re.compile(
     + r").*?(?:會|將|要|想|需要|可以|能|示範|設置|設定|建立|創建|配置|使用|用|選擇|選用|安裝|下載|"
     r"執行|運行|看看|探索|學習|介紹|說明|展示|嘗試|試)"
 )
+_CAUSATIVE = re.compile(r"(?:讓|允許|幫助|協助|使|幫|方便)\s*$")
+
+
+def _people(text: str, start: int, end: int) -> bool:
+    """Whether people act in ``text[start:end]``; not people a thing lets act (「允許你在 X 上運行」
+    「讓開發者使用 Y」): the thing that lets them is still the subject."""
+    return any(
+        _CAUSATIVE.search(text, max(start, m.start() - 3), m.start()) is None
+        for m in _PEOPLE.finditer(text, start, end)
+    )
+
+
+_OBJECT_GAP = re.compile(r"\s*(?:了|起|著)?\s*(?:一個|這個|整個|你的|您的)?\s*")
 _BLOCKED: list[Mention] = []  # an earlier clause whose subject is people: no subject to hand on
 
 
@@ -1198,9 +1268,12 @@ def _subjects(
         while j < len(inside) and tpl.slots[j] < cend:
             if inside[j].type is M:
                 return [inside[j]], 0.7
+            # 「你可以在 X 上執行 devcontainer」: the tool run is the verb's object, right after it
+            if not trained and inside[j].type is T and _OBJECT_GAP.fullmatch(tpl.text, cue_end, tpl.slots[j]):
+                return [inside[j]], 0.7
             j += 1
     cstart = tpl.clause_start(cue)
-    if not trained and _PEOPLE.search(tpl.text, cstart, cue):
+    if not trained and _people(tpl.text, cstart, cue):
         return None, 0.0  # 「她們使用 bge-m3」「建議使用 vLLM」: people use things, not the topic
     if relative >= 0 and (rel := _RELATIVE.match(tpl.text, relative)) is not None:
         k = tpl.slot_of.get(rel.end())
@@ -1212,9 +1285,9 @@ def _subjects(
         if action and not tpl.text[cstart:cue].strip() and _label_only(tpl, cstart):
             return None, 0.0  # 「講者名：使用 X 讓訓練更簡單」: a title that tells the reader what to do
         return earlier, 0.7
-    if local or not (pronoun or _bare(tpl.text, cstart, cue, ctx.item, action)):
+    if (local and not pronoun) or not (pronoun or _bare(tpl.text, cstart, cue, ctx.item, action)):
         return None, 0.0
-    if not trained and _PEOPLE.search(tpl.text):  # 「當使用 X 開發時，您將…」: the reader does it
+    if not trained and _people(tpl.text, 0, len(tpl.text)):  # 「當使用 X 開發時，您將…」: the reader does it
         return None, 0.0
     if ctx.topic is not None:
         return [ctx.topic], 0.6
@@ -1248,7 +1321,9 @@ def _bare(text: str, start: int, cue: int, item: bool, action: bool) -> bool:
         return False
     if action and not lead:
         return False
-    return item or _ADVERBS.fullmatch(lead) is not None
+    if _ADVERBS.fullmatch(lead) is not None:
+        return True
+    return item and not action  # 「- 謹慎使用 X」「- 對於大型資料使用 Y」: an instruction to the reader
 
 
 # Negators that stop a cue right after them (「不能運行在」「無法支援」「並非基於」「不需要依賴」); the
@@ -1352,7 +1427,11 @@ def typed_relations(
                 said = _clause_verb(text, tpl.clause_start(cstart - 1), cstart - 1)
                 if said is False:
                     continue  # 「X 被許多機構使用，包括 A、B」: the examples are of someone else
+                if _VERB_IT.search(text, tpl.clause_start(cstart - 1), cstart - 1):
+                    continue  # 「許多模型都使用它，包括 A、B」: A uses it (the rule ``use-it``)
                 if said is not None and said is not True:
+                    if rule.mapper is _never and _people(text, tpl.clause_start(cstart - 1), cstart - 1):
+                        continue  # 「我們使用不同的服務，例如 A」: what people use, not the subject
                     mapper = said
             made = False
             for src in sources:
@@ -1378,6 +1457,7 @@ def typed_relations(
 
 
 _NOT_A_NAME_START = frozenset("者的了著過之其")
+_VERB_IT = re.compile(r"(?:使用|採用|支援|支持|用到|用)了?\s*(?:它們|它|其|此)\s*$")
 
 
 def _glued(text: str, slot: int) -> bool:
@@ -1386,7 +1466,7 @@ def _glued(text: str, slot: int) -> bool:
 
 
 _HEAD_NOUN = re.compile(
-    r"\s*(?:格式|模型|框架|系統|工具|技術|方法|功能|服務|平台|引擎|函式庫|程式庫|庫|套件|架構|演算法|機制|管道|"
+    r"\s*(?:格式|模型|框架|系統|工具|技術|方法|功能|服務|平台|引擎|函式庫|程式庫|庫|套件|架構|演算法|機制|管道|管線|"
     r"應用|資料庫|檔案|版本|介面|能力|任務|元件|組件|模組|流程|方案|策略|選項|層|領域|研究|專案|項目|社群|結果|"
     r"類別|級別|等級|精度|指標|資料|數據|語料|範例)"
 )
@@ -1480,8 +1560,13 @@ def _possessive(body: str, inside: Sequence[Mention]) -> list[tuple[Mention, Men
             continue
         nxt = body[y.end : y.end + 4].lstrip()
         if x.type is G_ and y.type in _SOFTWARE | {H}:
-            if nxt[:1] and _HAN.match(nxt[:1]) and nxt[:1] not in _LINK_CHARS:  # 「CKIP Lab 的 GitHub 頁面」
-                continue
+            if (
+                nxt[:1]
+                and _HAN.match(nxt[:1])
+                and nxt[:1] not in _LINK_CHARS
+                and not _HAN.match(y.surface[-1:])
+            ):
+                continue  # 「CKIP Lab 的 GitHub 頁面」 (a Chinese name runs on into its sentence)
             out.append((y, x, R.DEVELOPED_BY, 0.6))
         elif (x.type is G_ and y.type is G_) or (
             x.type in _SOFTWARE and y.type in (T, C) and nxt.startswith(_MEMBER_HEADS)
@@ -1543,6 +1628,35 @@ def _lead_compare(
     return out
 
 
+_EITHER = re.compile(r"\s*(?:或是|或者|或)\s*")
+_CHOOSE = re.compile(
+    r"(?:使用|採用|選擇|選用|改用|連接到|連線到|連到|搭配|安裝|下載|切換到|切換至|(?<![A-Za-z])(?i:use|using|with))"
+    r"[^，。；：,;:！？!?\ue000在於到上]{0,2}$"
+)
+
+
+def _either(tpl: _Template, inside: Sequence[Mention]) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """「使用 A 或 B」: two things of one kind offered as a choice are alternatives; not places
+    (「在 Windows 或 Linux 上」), which only say where something works."""
+    out = []
+    text, slots = tpl.text, tpl.slots
+    for k in range(len(inside) - 1):
+        a, b = inside[k], inside[k + 1]
+        if a.type is not b.type or a.type not in _SOFTWARE or a.key == b.key:
+            continue
+        if not _EITHER.fullmatch(text, slots[k] + 1, slots[k + 1]):
+            continue
+        if not _CHOOSE.search(text, tpl.clause_start(slots[k]), slots[k]):
+            continue
+        if _PLACE_AFTER.match(text, slots[k + 1] + 1):
+            continue
+        out.append((a, b, R.ALTERNATIVE_TO, 0.5))
+    return out
+
+
+_PLACE_AFTER = re.compile(r"\s*(?:上|中|裡|內|平台|環境|(?i:on|in)\b)")
+
+
 def _whole_cells(body: str, sent: Sentence, inside: Sequence[Mention]) -> list[Mention]:
     """The mentions of a table row that fill a cell on their own."""
     whole: list[Mention] = []
@@ -1597,6 +1711,43 @@ def _item_tail(
     x = heads[0]
     rtype = R.ALTERNATIVE_TO if m.group(1) else R.COMPARED_WITH
     return [(x, section, rtype, 0.5)]
+
+
+_LABEL = re.compile(r"[\s\-*•・]*(?:\d+[.)、]\s*)?([^：:\n]{1,24}?)\s*[：:](?!//)")
+
+
+def _label_item(
+    body: str,
+    sent: Sentence,
+    inside: Sequence[Mention],
+    section: Mention,
+    found: Sequence[tuple[Mention, Mention, RelationType, float]],
+) -> list[tuple[Mention, Mention, RelationType, float]]:
+    """A list item labelled by one name (「- 標準 CPU：…」「- 量化：…」) in a section about a model or
+    a tool names something it has: hardware it runs on, a method it uses. Only when nothing in the
+    item states a relation of that name already."""
+    if section.type not in _SOFTWARE:
+        return []
+    m = _LABEL.match(body, sent.start, sent.end)
+    if m is None:
+        return []
+    in_label = [x for x in inside if m.start(1) <= x.start and x.end <= m.end(1)]
+    if len(in_label) != 1:
+        return []
+    x = in_label[0]
+    rest = body[m.start(1) : x.start] + body[x.end : m.end(1)]
+    if len(_HAN.findall(rest)) > 2 or _LATIN_WORD.search(rest) or x.key == section.key:
+        return []
+    if any(x.key in (a.key, b.key) for a, b, _, _ in found):
+        return []
+    if x.type is H:
+        return [(section, x, R.RUNS_ON, 0.4)]
+    if x.type is C:
+        return [(section, x, R.USES, 0.4)]
+    return []
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def _row_kinds(
@@ -1671,7 +1822,7 @@ _LEAD_CUES: list[tuple[re.Pattern[str], Mapper, bool]] = [  # (cue, mapper, an a
         True,
     ),
     (
-        re.compile(r"整合|集成|串接|對接|(?i:integrat)"),
+        re.compile(r"整合|集成|串接|對接|互動|交互|互通|(?i:integrat)"),
         _fixed(R.INTEGRATES, _SOFTWARE, _SOFTWARE | {C, G_}),
         False,
     ),
@@ -1827,7 +1978,16 @@ def _section_topic(tpl: _Template, inside: Sequence[Mention], ids: set[int] | No
     if ids and any(_RULES[i].name == "named" and _RULES[i].rx.search(tpl.text) for i in ids):
         return None
     k = next((j for j in range(len(inside)) if _can_lead(tpl, j, 0)), -1)
-    return inside[_head(tpl, inside, k, len(tpl.text))] if k >= 0 else None
+    if k < 0:
+        return None
+    if (  # 「Microsoft Mu 模型基礎」: the maker names the product the heading is about
+        inside[k].type is G_
+        and k + 1 < len(inside)
+        and inside[k + 1].type in _THINGS
+        and not tpl.text[tpl.slots[k] + 1 : tpl.slots[k + 1]].strip()
+    ):
+        k += 1
+    return inside[_head(tpl, inside, k, len(tpl.text))]
 
 
 @timed("relations.sentence_relations")
@@ -1918,6 +2078,8 @@ def sentence_relations(
                 found += _appositive(body, inside)
                 if tpl is not None and _COMPARE_WORDS.search(text):
                     found += _lead_compare(tpl, tin)
+                if tpl is not None and "或" in text:
+                    found += _either(tpl, tin)
             if found and _asks(text):
                 found = []  # a yes/no question states nothing
         elif kind == "row" and len(inside) > 1:
@@ -1926,6 +2088,8 @@ def sentence_relations(
                 found += _header_compare(body, sent, inside)
         if item_line and section is not None and inside and not heading:
             found += _item_tail(body, sent, inside, section)
+            if kind == "item" and lead is None:
+                found += _label_item(body, sent, inside, section, found)
         evidence = {}
         if lead is not None and line_start and not heading and not colon_line and inside:
             own = {frozenset((a.key, b.key)) for a, b, _, _ in found}

@@ -125,3 +125,10 @@ def test_masked_spans_find_emails_and_paths_and_merge_overlaps() -> None:
     assert "docs/guide/setup.md" in covered
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # merged, sorted
     assert masked_spans("純中文句子，沒有網址。") == []
+
+
+def test_an_english_label_with_a_parenthesis_is_not_a_code_line() -> None:
+    text = "**macOS (Homebrew):**\nPhi-4 (14B) on Windows\nmodel.generate(ids)\nrun()"
+    covered = "".join(text[s:e] for s, e in masked_spans(text))
+    assert "Homebrew" not in covered and "Phi-4" not in covered
+    assert "generate" in covered and "run" in covered
