@@ -7,14 +7,13 @@ Every sentence here is written for these tests.
 from __future__ import annotations
 
 import pytest
+from relation_doc import Triple, relations, typed
 
-from extract.chunk import make_chunks
 from extract.extractor import Extractor, ExtractorConfig
-from extract.records import Chunk, Document, EntityType, Mention, RelationCandidate, RelationType
+from extract.records import EntityType, Mention, RelationType
 from extract.relations import _RULES, _orient
 
 R = RelationType
-Triple = tuple[str, str, RelationType]
 
 
 @pytest.fixture(scope="module")
@@ -22,30 +21,8 @@ def ex() -> Extractor:
     return Extractor(ExtractorConfig())
 
 
-def _relations(ex: Extractor, text: str) -> tuple[list[RelationCandidate], dict[str, str], str]:
-    """Relations of a document written with ``# `` heading lines (turned into sections, as cleaning does)."""
-    lines, sections, pos = [], [], 0
-    for line in text.split("\n"):
-        if line.startswith("# "):
-            line = line[2:]
-            sections.append((pos, line))
-        lines.append(line)
-        pos += len(line) + 1
-    body = "\n".join(lines)
-    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", 1)
-    chunks = make_chunks("d1", body, sections) if sections else [Chunk("c", "d1", 0, body, 0, len(body))]
-    (res,) = ex.extract_many([(doc, chunks)])
-    names = {m.key: (m.canonical or m.surface) for m in res.mentions}
-    return [r for r in res.relations if r.type is not R.RELATED_TO], names, body
-
-
-def typed(ex: Extractor, text: str) -> set[Triple]:
-    rels, names, _ = _relations(ex, text)
-    return {(names[r.source_key], names[r.target_key], r.type) for r in rels}
-
-
 def confidence(ex: Extractor, text: str, triple: Triple) -> float:
-    rels, names, _ = _relations(ex, text)
+    rels, names, _ = relations(ex, text)
     found = [r.confidence for r in rels if (names[r.source_key], names[r.target_key], r.type) == triple]
     assert found, f"{triple} not found in {text!r}"
     return max(found)
@@ -179,7 +156,7 @@ def test_types_swap_or_drop_a_pair_the_wrong_way_round() -> None:
 
 def test_a_lead_in_relates_its_subject_to_each_item(ex: Extractor) -> None:
     text = "Dify 支援以下向量資料庫：\nQdrant\nMilvus：分散式資料庫\nWeaviate"
-    rels, names, _ = _relations(ex, text)
+    rels, names, _ = relations(ex, text)
     got = {(names[r.source_key], names[r.target_key], r.type): r for r in rels}
     for item in ("Qdrant", "Milvus", "Weaviate"):
         r = got[("Dify", item, R.INTEGRATES)]
@@ -292,7 +269,7 @@ def test_english_phrasings(ex: Extractor, text: str, expected: Triple) -> None:
 
 def test_every_relation_keeps_its_evidence(ex: Extractor) -> None:
     text = "# vLLM\nvLLM 支援 CUDA。\n所需工具：\nDocker\nvLLM 不能運行在 Jetson 上。"
-    rels, _, body = _relations(ex, text)
+    rels, _, body = relations(ex, text)
     assert rels
     for r in rels:
         assert r.sentence

@@ -6,39 +6,17 @@ Every sentence here is written for these tests.
 from __future__ import annotations
 
 import pytest
+from relation_doc import Triple, typed
 
-from extract.chunk import make_chunks
 from extract.extractor import Extractor, ExtractorConfig
-from extract.records import Chunk, Document, RelationType
+from extract.records import RelationType
 
 R = RelationType
-Triple = tuple[str, str, RelationType]
 
 
 @pytest.fixture(scope="module")
 def ex() -> Extractor:
     return Extractor(ExtractorConfig())
-
-
-def typed(ex: Extractor, text: str) -> set[Triple]:
-    """Typed relations of a document whose ``# `` lines are headings (as cleaning makes them)."""
-    lines, sections, pos = [], [], 0
-    for line in text.split("\n"):
-        if line.startswith("# "):
-            line = line[2:]
-            sections.append((pos, line))
-        lines.append(line)
-        pos += len(line) + 1
-    body = "\n".join(lines)
-    doc = Document("d1", "x.md", "g", "t", body, "h", "utf-8", 1)
-    chunks = make_chunks("d1", body, sections) if sections else [Chunk("c", "d1", 0, body, 0, len(body))]
-    (res,) = ex.extract_many([(doc, chunks)])
-    names = {m.key: (m.canonical or m.surface) for m in res.mentions}
-    return {
-        (names[r.source_key], names[r.target_key], r.type)
-        for r in res.relations
-        if r.type is not R.RELATED_TO
-    }
 
 
 @pytest.mark.parametrize(
