@@ -311,6 +311,19 @@ def _jsx_tag_end(text: str, i: int) -> int:
     return n
 
 
+def _mdx_tags(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The MDX text without its import/export/directive lines, and the spans of its component tags."""
+    text = _MDX_LINE.sub("", text)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _JSX_OPEN.finditer(text):
+        if m.start() < pos:
+            continue
+        pos = _jsx_tag_end(text, m.end())
+        spans.append((m.start(), pos))
+    return text, spans
+
+
 def mdx_to_markdown(text: str) -> str:
     """MDX as plain Markdown: imports, exports, template directives and component tags removed.
 
@@ -318,17 +331,22 @@ def mdx_to_markdown(text: str) -> str:
     capitalised JSX tags: the tags and their attributes go, the text between opening and closing
     tags stays, so a tip box still reads as a paragraph.
     """
-    text = _MDX_LINE.sub("", text)
+    text, spans = _mdx_tags(text)
     out: list[str] = []
     pos = 0
-    for m in _JSX_OPEN.finditer(text):
-        if m.start() < pos:
-            continue
-        out.append(text[pos : m.start()])
-        pos = _jsx_tag_end(text, m.end())
+    for start, end in spans:
+        out.append(text[pos:start])
         out.append("\n")
+        pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def mdx_tag_text(text: str) -> str:
+    """What :func:`mdx_to_markdown` removes as component tags, attributes and all, one tag a line
+    (for searching names that only a quiz or banner component's props hold)."""
+    text, spans = _mdx_tags(text)
+    return "\n".join(" ".join(text[start:end].split()) for start, end in spans)
 
 
 # -- metadata ------------------------------------------------------------------------------------

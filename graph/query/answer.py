@@ -33,11 +33,12 @@ from extract.normalize import match_key
 from graph.llm.client import LLMClient, LLMError, estimate_tokens
 from graph.llm.prompts import Passage, answer_messages, base_tokens, clean_citations
 from graph.query.base import Line, Retrieval
-from graph.query.extractive import Draft, clean_quote, draft_answer, sentences
+from graph.query.extractive import Draft, OutsideSearch, clean_quote, draft_answer, sentences
 from graph.query.global_ import asked_type, global_search
 from graph.query.hybrid import bm25_baseline, hybrid_search
 from graph.query.index import SearchIndex, get_index
 from graph.query.local import local_search
+from graph.query.outside import tag_mentions
 from graph.query.question import QuestionAnalysis, analyse
 from graph.query.router import MODES, route
 from graph.query.tokenize import tokens
@@ -132,7 +133,7 @@ def ask(
     retrieved = [c for c, _ in r.chunks[:top_k]]
     timings["retrieve_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    draft = _draft(index, r, qa, top_k)
+    draft = _draft(index, r, qa, top_k, lambda keys, skip: tag_mentions(store, keys, skip))
     timings["write_s"] = time.perf_counter() - t2
     score_of = {c: s for c, s in r.chunks}
 
@@ -177,10 +178,12 @@ def ask(
     )
 
 
-def _draft(index: SearchIndex, r: Retrieval, qa: QuestionAnalysis, top_k: int) -> Draft:
+def _draft(
+    index: SearchIndex, r: Retrieval, qa: QuestionAnalysis, top_k: int, outside: OutsideSearch | None = None
+) -> Draft:
     """The kind's evidence; corpus overviews (no target named) keep the global search's report lines."""
     if qa.kind == "corpus" and (r.linked or qa.targets):
-        draft = draft_answer(index, r, qa, cite_docs=top_k)
+        draft = draft_answer(index, r, qa, cite_docs=top_k, outside=outside)
         if draft.documents or not (r.mode == "global" and r.lines):
             return draft
     if (

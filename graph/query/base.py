@@ -56,6 +56,21 @@ def select_chunks(
     return out
 
 
+def passage_rankings(
+    index: SearchIndex, bm: np.ndarray, seeds: list[int], pool: int = 100
+) -> list[list[int]]:
+    """The two chunk rankings local and hybrid search fuse: the question's BM25 (``bm``), and the
+    chunks naming most of the linked ``seeds`` (BM25 breaking ties), which finds a passage that names
+    an entity only by an alias or in the other script."""
+    from graph.query.bm25 import top_k
+
+    rankings = [list(top_k(bm, pool))]
+    if seeds and len(index.chunk_ids):
+        cov = np.asarray(index.presence[:, seeds].sum(axis=1)).ravel()
+        rankings.append(list(top_k(cov + 1e-3 * bm / (float(bm.max()) or 1.0) * (cov > 0), pool)))
+    return rankings
+
+
 def rrf(rankings: list[list[int]], n: int, k: float = 60.0) -> np.ndarray:
     """Reciprocal-rank fusion of several rankings of ``n`` items."""
     fused = np.zeros(n, dtype=np.float32)
@@ -65,4 +80,4 @@ def rrf(rankings: list[list[int]], n: int, k: float = 60.0) -> np.ndarray:
     return fused
 
 
-__all__ = ["Line", "Retrieval", "normalise", "rrf", "select_chunks"]
+__all__ = ["Line", "Retrieval", "normalise", "passage_rankings", "rrf", "select_chunks"]

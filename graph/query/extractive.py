@@ -111,6 +111,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# (match keys, ids of the documents already found) → ids of further documents naming a key in text
+# that is not in any chunk (graph.query.outside: MDX component props in the source files).
+OutsideSearch = Callable[[list[str], set[str]], list[str]]
+
+
 @dataclass
 class _Ctx:
     index: SearchIndex
@@ -123,6 +128,7 @@ class _Ctx:
     _texts: dict[int, str] = field(default_factory=dict)
     cite_docs: int = CITED_DOCS
     _about: dict[int, bool] = field(default_factory=dict)
+    outside: OutsideSearch | None = None
 
     def text(self, c: int) -> str:
         if c not in self._texts:
@@ -639,17 +645,30 @@ def _corpus(ctx: _Ctx, draft: Draft) -> bool:
     aliases = parenthetical_aliases((ctx.text(c) for c in found.values()), ctx.keys)
     for d, c in documents_naming(index, aliases, ()).items():
         found.setdefault(d, c)
-    docs = sorted(found, key=lambda d: index.doc_paths[d])
+    untexted: set[int] = set()  # named only outside the chunk text: listed and counted, not cited
+    if ctx.outside is not None:
+        pos = {doc_id: d for d, doc_id in enumerate(index.doc_ids)}
+        keys = list(dict.fromkeys([*ctx.keys, *(match_key(a) for a in aliases)]))
+        for doc_id in ctx.outside(keys, {index.doc_ids[d] for d in found}):
+            at = pos.get(doc_id)
+            if at is not None and at not in found:
+                untexted.add(at)
+    docs = sorted([*found, *untexted], key=lambda d: index.doc_paths[d])
     names = "、".join(dict.fromkeys(_surface(ctx, i) for i in range(len(ctx.key_sets))))
     if ctx.qa.english:
         draft.add(f"{len(docs)} documents mention {names}:", None)
     else:
         draft.add(f"共 {len(docs)} 份文件提到 {names}：", None)
-    ctx.prefetch(found[d] for d in docs[:MAX_DOCS])
+    ctx.prefetch(found[d] for d in docs[:MAX_DOCS] if d in found)
     for n, d in enumerate(docs):
         path = index.doc_paths[d]
         draft.documents.append(path)
         if n >= MAX_DOCS:
+            continue
+        if d in untexted:
+            title = index.doc_titles[d] or path
+            note = "named only in a component's attributes" if ctx.qa.english else "只在元件屬性中提到"
+            draft.add(f"- 《{title}》（{path}）：（{note}）", None)
             continue
         c = found[d]
         title = index.doc_titles[d] or path
@@ -692,17 +711,24 @@ BUILDERS: dict[str, Callable[[_Ctx, Draft], bool]] = {
 
 
 def draft_answer(
-    index: SearchIndex, r: Retrieval, qa: QuestionAnalysis, *, cite_docs: int = CITED_DOCS
+    index: SearchIndex,
+    r: Retrieval,
+    qa: QuestionAnalysis,
+    *,
+    cite_docs: int = CITED_DOCS,
+    outside: OutsideSearch | None = None,
 ) -> Draft:
     """The kind's extractive answer; the best-matching sentences when the kind finds nothing.
 
     ``cite_docs``: a corpus-wide answer cites this many documents' chunks and lists the rest.
+    ``outside``: for corpus-wide answers, finds documents naming the target in text no chunk holds.
     """
     draft = Draft()
     if not r.chunks and qa.kind != "corpus":
         return draft
     ctx = build_context(index, r, qa)
     ctx.cite_docs = cite_docs
+    ctx.outside = outside
     builder = BUILDERS.get(qa.kind)
     if builder is not None and builder(ctx, draft):
         return draft
@@ -711,4 +737,12 @@ def draft_answer(
     return draft
 
 
-__all__ = ["BUILDERS", "Draft", "clean_quote", "documents_naming", "draft_answer", "sentences"]
+__all__ = [
+    "BUILDERS",
+    "Draft",
+    "OutsideSearch",
+    "clean_quote",
+    "documents_naming",
+    "draft_answer",
+    "sentences",
+]

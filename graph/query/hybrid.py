@@ -7,9 +7,7 @@ and RRF combines rankings without having to calibrate their scores.
 
 from __future__ import annotations
 
-import numpy as np
-
-from graph.query.base import Retrieval, rrf, select_chunks
+from graph.query.base import Retrieval, passage_rankings, rrf, select_chunks
 from graph.query.bm25 import top_k
 from graph.query.index import SearchIndex
 from graph.query.local import link_entities
@@ -23,12 +21,8 @@ def hybrid_search(
 ) -> Retrieval:
     n = len(index.chunk_ids)
     bm = index.bm25.scores(tokens(question))
-    rankings = [list(top_k(bm, POOL))]
     seeds = link_entities(index, question)
-    if seeds and n:
-        cov = np.asarray(index.presence[:, seeds].sum(axis=1)).ravel()
-        # Entity ranking: more of the named entities first, BM25 breaks ties.
-        rankings.append(list(top_k(cov + 1e-3 * bm / (float(bm.max()) or 1.0) * (cov > 0), POOL)))
+    rankings = passage_rankings(index, bm, seeds, POOL)
     if embedding_model and n:
         from graph.query.dense import dense_scores
 

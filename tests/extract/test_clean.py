@@ -1,4 +1,12 @@
-from extract.clean import assemble, block_hash, boilerplate_hashes, can_be_boilerplate, mdx_to_markdown, parse
+from extract.clean import (
+    assemble,
+    block_hash,
+    boilerplate_hashes,
+    can_be_boilerplate,
+    mdx_tag_text,
+    mdx_to_markdown,
+    parse,
+)
 from extract.records import Block
 
 MD = """---
@@ -158,3 +166,15 @@ def test_mdx_components_and_directives_go_their_text_stays() -> None:
     assert "用 AutoModel 載入檢查點。" in md and "List<String>" in md
     texts = [b.text for b in parse(mdx, "mdx").blocks]
     assert "模型" in texts and any("AutoModel" in t for t in texts)
+
+
+def test_mdx_tag_text_is_what_the_cleaner_drops() -> None:
+    raw = (
+        "import Q from './q'\n\n# 小測驗\n\n排程器負責分配工作。\n\n"
+        '<Question\n  choices={[{text: "Marmot 用於容器化", correct: true}]}\n/>\n'
+    )
+    tags = mdx_tag_text(raw)
+    assert "Marmot 用於容器化" in tags and "import" not in tags
+    assert "排程器負責分配工作" not in tags and "排程器負責分配工作" in mdx_to_markdown(raw)
+    assert "Marmot" not in mdx_to_markdown(raw)
+    assert mdx_tag_text("import X from './x'\n# 標題\n一段文字。") == ""
