@@ -110,7 +110,7 @@ def test_runaway_reduce_is_stopped_on_time_and_terminated(synced: Settings) -> N
     termination between rows, not inside one expression), so the next guarded
     query is refused until it is gone; other sessions are served all along.
     """
-    runaway = "RETURN size(reduce(s = '', x IN range(1, 100000) | s + 'aaaaaaaaaa')) AS n"
+    runaway = "RETURN size(reduce(s = '', x IN range(1, 200000) | s + 'aaaaaaaaaa')) AS n"
     run_readonly(synced, "RETURN 1")  # a forkserver's first start is not part of what is measured
     t0 = time.monotonic()
     with pytest.raises(CypherError) as info:
