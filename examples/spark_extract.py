@@ -8,12 +8,12 @@ GPU resources come from ``spark-submit``; everything after the script name is ``
 own arguments::
 
     spark-submit --master spark://head:7077 --num-executors 8 examples/spark_extract.py \\
-        -w /shared/ws /shared/corpus --partitions 64 [--to neo4j]
+        -w /srv/ws hdfs://nn:8020/corpus --partitions 64 [--to neo4j]
 
 With plain Python it runs the same command in local mode (``local[*]``, or ``--master``).
 Executors must be able to import this zhkg (``pip install 'zhkg[spark]'`` on every node, or a
-shared virtualenv) and read the input paths (a shared or mounted filesystem); see
-docs/scaling.md.
+shared virtualenv) and read the inputs: Hadoop URLs through the cluster's connectors, local
+paths on a shared or mounted filesystem; see docs/scaling.md.
 """
 
 from __future__ import annotations

@@ -357,8 +357,15 @@ def load_file(found: Found, max_bytes: int) -> LoadedFile:
     blob), then the real file's suffix, then the content (:func:`sniff_format`).
     ``raw_hash`` and ``size_bytes`` describe the file's bytes whatever the format.
     """
+    return load_bytes(found, read_bounded(found.real, max_bytes), max_bytes)
+
+
+def load_bytes(found: Found, data: bytes, max_bytes: int) -> LoadedFile:
+    """:func:`load_file` on bytes already read (the Spark engine reads a URL's bytes through
+    Hadoop on an executor): the same checks, decoding and containers, the same reasons."""
+    if len(data) > max_bytes:
+        raise _too_large(len(data), max_bytes)
     kind = _kind_of(found.given) or _kind_of(found.real.name)
-    data = read_bounded(found.real, max_bytes)
     if not data.strip():
         raise SkipFile("empty file")
     if kind is None:

@@ -130,7 +130,7 @@ def ingest(
 
         opts = SparkOptions(master=master, partitions=partitions)
         report = ingest_spark(
-            paths, settings, opts, progress, wait_s=wait_s, allowed_root=allowed_root, rehash=rehash
+            paths, settings, opts, progress, wait_s=wait_s, allowed_root=allowed_root, rehash=rehash, to=to
         )
     elif engine == "local":
         urls = [str(p) for p in paths if is_url(p)]
@@ -144,7 +144,11 @@ def ingest(
     if recluster:
         recluster_communities(settings, wait_s=wait_s)
     if to == "neo4j":
-        synced = f"synced to Neo4j ({sync_neo4j(settings, progress=progress is None)})"
+        # The Spark engine wrote it from its executors already (graph.neo4j.executor_write); a
+        # recluster after that is synced from here (only the communities differ).
+        synced = (not recluster and report.neo4j) or (
+            f"synced to Neo4j ({sync_neo4j(settings, progress=progress is None)})"
+        )
         # synced: only the index is left
         report = _after(report, settings.replace(neo4j_uri=""), index, reindex)
         report.neo4j = synced

@@ -53,17 +53,12 @@ def evidence_graph(data: WorkspaceData, answer: Any) -> tuple[list[VizNode], lis
     used_rels = [rel_by_id[r] for r in answer.relations if r in rel_by_id]
     if len(used_rels) < len(answer.relations):  # a relation between entities the answer did not list
         wanted = set(answer.relations) - {r.id for r in used_rels}
-        used_rels += [r for r in data.relations if r.id in wanted]
+        used_rels += data.relations_by_ids(wanted)
     used = {e for e in answer.entities if e in data.entities}
     for r in used_rels:
         used.update((r.source, r.target))
     used_ids = {r.id for r in used_rels}
-    among = {
-        r.id: r
-        for e in used
-        for r in data.relations_of.get(e, [])
-        if r.source in used and r.target in used and (r.id in used_ids or not answer.relations)
-    }
+    among = {r.id: r for r in data.relations_among(used) if r.id in used_ids or not answer.relations}
     for r in used_rels:
         among[r.id] = r
     nodes = [

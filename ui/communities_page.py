@@ -148,9 +148,8 @@ def mini_graph(
     ]
     edges = [
         VizEdge(r.source, r.target, title=relation_name(r.type, lang), width=1.0 + min(r.weight, 6.0) / 2)
-        for e in members
-        for r in data.relations_of.get(e, [])
-        if r.source == e and r.target in keep
+        for r in data.relations_among(keep)
+        if r.source != r.target
     ]
     return nodes, edges
 
@@ -297,7 +296,7 @@ def render(ctx: PageContext) -> None:
         if com.summary:
             st.markdown(f"**{t('summary')}**")
             st.markdown(plain(com.summary))
-        for block in report_markdown(ctx, data, com.report or {}):
+        for block in report_markdown(ctx, data, com.report or data.report_of.get(com.id, {})):
             st.markdown(block)
         nodes, edges = mini_graph(data, com, ctx.lang)
         if nodes:

@@ -9,6 +9,7 @@ mentions. The pure functions are tested without a browser.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -58,8 +59,9 @@ def filter_documents(
 
 def links_of(data: WorkspaceData, doc_id: str) -> tuple[list[str], list[str]]:
     """(documents this one links to, documents linking to it), by title."""
-    out = [t for s, t in data.doc_links if s == doc_id and t in data.documents]
-    inc = [s for s, t in data.doc_links if t == doc_id and s in data.documents]
+    outgoing, incoming = data.doc_link_index
+    out = [t for t in outgoing.get(doc_id, ()) if t in data.documents]
+    inc = [s for s in incoming.get(doc_id, ()) if s in data.documents]
 
     def by_title(ids: list[str]) -> list[str]:
         return sorted(set(ids), key=lambda i: data.documents[i].title.casefold())
@@ -68,9 +70,15 @@ def links_of(data: WorkspaceData, doc_id: str) -> tuple[list[str], list[str]]:
 
 
 def entities_in(data: WorkspaceData, doc_id: str, limit: int = 30) -> list[str]:
-    """Entity ids mentioned in the document, most central first."""
-    ids = [e.id for e in data.entities.values() if doc_id in e.doc_ids]
-    return sorted(ids, key=lambda e: -data.centrality.get(e, 0.0))[:limit]
+    """Entity ids mentioned in the document, most central first (read for this document only)."""
+    ids = data.document_entities(doc_id)
+    return sorted(ids, key=lambda e: (-data.centrality.get(e, 0.0), data.entity_name(e)))[:limit]
+
+
+def entity_links(data: WorkspaceData, entity_ids: list[str]) -> str:
+    """The entities as Markdown links to their entity page (``entity?entity=<id>``, the deep link the
+    entity page reads), names made plain so a name cannot form other Markdown."""
+    return "、".join(f"[{plain(data.entity_name(e))}](entity?entity={quote(e, safe='')})" for e in entity_ids)
 
 
 def _detail(ctx: PageContext, data: WorkspaceData, doc: StoredDocument) -> None:
@@ -97,9 +105,9 @@ def _detail(ctx: PageContext, data: WorkspaceData, doc: StoredDocument) -> None:
                     on_click=_open,
                     args=(other,),
                 )
-    names = [data.entity_name(e) for e in entities_in(data, doc.id)]
-    st.markdown(f"**{t('doc_entities')}** ({len(names)})")
-    st.markdown("、".join(plain(n) for n in names) if names else t("none"))
+    mentioned = entities_in(data, doc.id)
+    st.markdown(f"**{t('doc_entities')}** ({len(mentioned)})")
+    st.markdown(entity_links(data, mentioned) if mentioned else t("none"))
 
 
 def render(ctx: PageContext) -> None:

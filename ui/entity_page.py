@@ -28,6 +28,8 @@ SELECTED = "entity_id"  # session key shared by the Graph and Entity pages
 _LINKED = "entity_linked"  # the ?entity= value last taken from the address bar
 ROWS_PER_PAGE = 10
 CHIPS_PER_TYPE = 30
+PICKER_MAX = 500  # entities offered by the picker before a search
+DOCS_LISTED = 50  # document links under an entity (a hub is named in thousands at 100k)
 
 
 def neighbours_by_type(data: WorkspaceData, entity_id: str) -> dict[str, list[tuple[str, str, float]]]:
@@ -139,9 +141,14 @@ def evidence_rows(data: WorkspaceData, entity_id: str, lang: str = "zh") -> list
     ]
 
 
-def entity_options(data: WorkspaceData) -> list[str]:
-    """Entity ids ordered by centrality, the order the picker offers them."""
-    return sorted(data.entities, key=lambda e: (-data.centrality.get(e, 0.0), data.entities[e].name))
+def entity_options(data: WorkspaceData, limit: int = PICKER_MAX) -> list[str]:
+    """The ``limit`` most central entity ids, the order the picker offers them (the search box above
+    it finds any other: a picker of every entity of a large workspace costs seconds per render)."""
+    import heapq
+
+    return heapq.nsmallest(
+        limit, data.entities, key=lambda e: (-data.centrality.get(e, 0.0), data.entities[e].name)
+    )
 
 
 def _open(entity_id: str) -> None:
@@ -225,10 +232,13 @@ def render_detail(
         _link(ctx, "communities", label, {"community": cid})
 
     st.markdown(f"#### {t('its_documents')}")
-    if not ent.doc_ids:
+    doc_ids = data.doc_ids_of.get(entity_id, ())  # read for this entity only
+    if not doc_ids:
         st.caption(t("none"))
-    for d in ent.doc_ids:
+    for d in sorted(doc_ids, key=data.doc_label)[:DOCS_LISTED]:
         _link(ctx, "documents", data.doc_label(d), {"document": d})
+    if len(doc_ids) > DOCS_LISTED:
+        st.caption(t("more_items", n=len(doc_ids) - DOCS_LISTED))
 
 
 def _render_evidence(ctx: PageContext, data: WorkspaceData, entity_id: str) -> None:

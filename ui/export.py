@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from extract.records import Relation
+from extract.records import Evidence, Relation
 from ui.data import WorkspaceData
 
 _NS = "http://graphml.graphdrawing.org/xmlns"
@@ -27,6 +27,15 @@ _NODE_KEYS = (
     ("centrality", "double"),
 )
 _EDGE_KEYS = (("type", "string"), ("weight", "double"), ("evidence", "string"))
+
+
+def _evidence(data: WorkspaceData, edges: Sequence[Relation]) -> dict[str, Sequence[Evidence]]:
+    """Evidence per relation: what the relation carries, else read for these edges only (the views
+    read their edges without evidence)."""
+    missing = [r.id for r in edges if not r.evidence]
+    read: dict[str, Sequence[Evidence]] = dict(data.evidence_of(missing)) if missing else {}
+    read.update({r.id: r.evidence for r in edges if r.evidence})
+    return read
 
 
 def view_graphml(data: WorkspaceData, nodes: Sequence[str], edges: Iterable[Relation]) -> bytes:
@@ -54,16 +63,16 @@ def view_graphml(data: WorkspaceData, nodes: Sequence[str], edges: Iterable[Rela
         ):
             ET.SubElement(el, f"{{{_NS}}}data", {"key": f"n_{key}"}).text = value
     known = set(kept)
-    for rel in edges:
-        if rel.source not in known or rel.target not in known:
-            continue
+    drawn = [r for r in edges if r.source in known and r.target in known]
+    evidence = _evidence(data, drawn)
+    for rel in drawn:
         el = ET.SubElement(
             graph, f"{{{_NS}}}edge", {"id": rel.id, "source": rel.source, "target": rel.target}
         )
         for key, value in (
             ("type", str(rel.type)),
             ("weight", f"{rel.weight:g}"),
-            ("evidence", rel.evidence[0].text if rel.evidence else ""),
+            ("evidence", evidence[rel.id][0].text if evidence.get(rel.id) else ""),
         ):
             ET.SubElement(el, f"{{{_NS}}}data", {"key": f"e_{key}"}).text = value
     ET.indent(root)
@@ -74,6 +83,8 @@ def view_json(data: WorkspaceData, nodes: Sequence[str], edges: Iterable[Relatio
     """The view as JSON: ``{"nodes": [...], "edges": [...]}`` with every evidence sentence."""
     kept = [n for n in nodes if n in data.entities]
     known = set(kept)
+    drawn = [r for r in edges if r.source in known and r.target in known]
+    evidence = _evidence(data, drawn)
     out = {
         "nodes": [
             {
@@ -94,11 +105,11 @@ def view_json(data: WorkspaceData, nodes: Sequence[str], edges: Iterable[Relatio
                 "type": str(r.type),
                 "weight": r.weight,
                 "evidence": [
-                    {"doc_id": ev.doc_id, "chunk_id": ev.chunk_id, "text": ev.text} for ev in r.evidence
+                    {"doc_id": ev.doc_id, "chunk_id": ev.chunk_id, "text": ev.text}
+                    for ev in evidence.get(r.id, ())
                 ],
             }
-            for r in edges
-            if r.source in known and r.target in known
+            for r in drawn
         ],
     }
     return json.dumps(out, ensure_ascii=False, indent=1).encode("utf-8")

@@ -10,6 +10,7 @@ details panel beside the graph shows it, a double click (or the panel's 展開 b
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -72,7 +73,11 @@ class AggregateView:
     total: int  # entities the filter left
 
 
-def _filtered(data: WorkspaceData, f: GraphFilters) -> tuple[set[str], list[Relation]]:
+SMALL_SET = 3000  # a filtered set up to this size reads its relations by id, a larger one scans
+
+
+def _candidates(data: WorkspaceData, f: GraphFilters) -> set[str]:
+    """The entities the type, community and document filters leave (no relation is read)."""
     ids = set(data.entities)
     if f.types:
         ids = {e for e in ids if str(data.entities[e].type) in f.types}
@@ -80,20 +85,41 @@ def _filtered(data: WorkspaceData, f: GraphFilters) -> tuple[set[str], list[Rela
         chosen = data.community_by_id.get(f.community)
         ids &= set(chosen.entity_ids if chosen else ())
     if f.document:
-        ids = {e for e in ids if f.document in data.entities[e].doc_ids}
-    rels = [
-        r
-        for r in data.relations
-        if r.source in ids and r.target in ids and (not f.relation_types or str(r.type) in f.relation_types)
-    ]
-    if f.min_degree > 0:
-        degree: dict[str, set[str]] = {e: set() for e in ids}
-        for r in rels:
-            degree[r.source].add(r.target)
-            degree[r.target].add(r.source)
-        ids = {e for e in ids if len(degree[e]) >= f.min_degree}
-        rels = [r for r in rels if r.source in ids and r.target in ids]
-    return ids, rels
+        ids &= set(data.document_entities(f.document))
+    return ids
+
+
+def _pairs(data: WorkspaceData, ids: set[str], f: GraphFilters) -> Iterator[tuple[str, str]]:
+    """(source, target) of the relations inside ``ids`` that pass the relation-type filter: read by
+    id for a small set, by one scan of two columns for a large one (never with evidence)."""
+    if len(ids) <= SMALL_SET:
+        rows: Iterable[tuple[str, str, str]] = (
+            (r.source, r.target, str(r.type)) for r in data.relations_among(ids)
+        )
+    else:
+        rows = data.light_edges()
+    for source, target, rtype in rows:
+        if source in ids and target in ids and (not f.relation_types or rtype in f.relation_types):
+            yield source, target
+
+
+def _filtered(data: WorkspaceData, f: GraphFilters) -> tuple[set[str], int]:
+    """The entities every filter leaves, and how many relations lie among them.
+
+    The default view (no filter) counts nothing: every entity stays and the stats line has the
+    relation count, so a first render reads no relation beyond those it draws."""
+    ids = _candidates(data, f)
+    if not f.relation_types and f.min_degree <= 0 and len(ids) == len(data.entities):
+        return ids, int(data.stats.get("relations", 0))
+    if f.min_degree <= 0:
+        return ids, sum(1 for _ in _pairs(data, ids, f))
+    pairs = list(_pairs(data, ids, f))
+    neighbours: dict[str, set[str]] = {e: set() for e in ids}
+    for a, b in pairs:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    ids = {e for e in ids if len(neighbours[e]) >= f.min_degree}
+    return ids, sum(1 for a, b in pairs if a in ids and b in ids)
 
 
 def expansion(data: WorkspaceData, expanded: dict[str, int], cap: int = EXPAND_CAP) -> set[str]:
@@ -121,8 +147,10 @@ def select_subgraph(
     data: WorkspaceData, f: GraphFilters, focus: str = "", expanded: dict[str, int] | None = None
 ) -> GraphView:
     """Apply the filters, keep the ``max_nodes`` most central nodes (the focus always stays), then
-    add what expanded nodes bring in (beyond the filters and the top-N: the user asked for them)."""
-    ids, rels = _filtered(data, f)
+    add what expanded nodes bring in (beyond the filters and the top-N: the user asked for them).
+
+    Only the relations among the kept nodes are read, without evidence."""
+    ids, inside = _filtered(data, f)
     if focus and focus in data.entities:
         ids.add(focus)
     ranked = sorted(ids, key=lambda e: (e != focus, -data.centrality.get(e, 0.0), data.entities[e].name))
@@ -132,16 +160,17 @@ def select_subgraph(
     added = added[: max(0, DRAW_MAX - len(kept))]
     kept_set.update(added)
     kept.extend(added)
-    if added:  # relations to expanded neighbours count too (they may lie outside the filter)
-        rel_ids = {r.id for r in rels}
-        rels = rels + [
-            r
-            for e in added
-            for r in data.relations_of.get(e, [])
-            if r.id not in rel_ids and r.source in kept_set and r.target in kept_set
-        ]
-        rels = list({r.id: r for r in rels}.values())
-    edges = [r for r in rels if r.source in kept_set and r.target in kept_set]
+    added_set = set(added)
+    edges: list[Relation] = []
+    base = 0  # drawn relations that the filters keep (the rest of ``inside`` is hidden)
+    for r in data.relations_among(kept_set):
+        in_filter = (
+            r.source in ids and r.target in ids and (not f.relation_types or str(r.type) in f.relation_types)
+        )
+        base += in_filter
+        # relations to expanded neighbours count too (they may lie outside the filter)
+        if in_filter or r.source in added_set or r.target in added_set:
+            edges.append(r)
     neighbours: set[str] = set()
     if focus in kept_set:
         for r in data.relations_of.get(focus, []):
@@ -150,7 +179,7 @@ def select_subgraph(
         nodes=kept,
         edges=edges,
         hidden_nodes=max(0, len(ranked) - (len(kept) - len(added))),
-        hidden_edges=max(0, len(rels) - len(edges)),
+        hidden_edges=max(0, inside - base),
         focus=focus if focus in kept_set else "",
         neighbours=frozenset(neighbours & kept_set),
         expanded_added=len(added),
@@ -162,7 +191,7 @@ def aggregate(data: WorkspaceData, f: GraphFilters, target: int = 40) -> Aggrega
 
     The level is the coarsest one that splits the filtered entities into at least a few groups
     (clicking a group filters to it, where the next level down takes over)."""
-    ids, rels = _filtered(data, f)
+    ids, _ = _filtered(data, f)
     levels = sorted({int(c.level) for c in data.communities}, reverse=True)
     chosen_level, groups = 0, {}
     for level in levels or [0]:
@@ -203,8 +232,8 @@ def aggregate(data: WorkspaceData, f: GraphFilters, target: int = 40) -> Aggrega
         for e in rest:
             member_of[e] = ""
     links: dict[tuple[str, str], int] = {}
-    for r in rels:
-        a, b = member_of.get(r.source), member_of.get(r.target)
+    for src, dst in _pairs(data, ids, f):
+        a, b = member_of.get(src), member_of.get(dst)
         if a is None or b is None or a == b:
             continue
         key = (a, b) if a < b else (b, a)
@@ -371,7 +400,7 @@ def _filters(ctx: PageContext, data: WorkspaceData) -> GraphFilters:
         )
         document = c2.selectbox(
             t("filter_document"),
-            ["", *sorted(data.documents, key=lambda d: data.documents[d].path)],
+            ["", *data.doc_titles],
             format_func=lambda d: t("all") if not d else data.doc_label(d),
             key="g_document",
         )
@@ -448,7 +477,7 @@ def _panel(ctx: PageContext, data: WorkspaceData, eid: str, depth: int) -> None:
         st.rerun()
     seen: set[str] = set()
     lines = []
-    for rel, ev in evidence_for(data, eid):
+    for rel, ev in evidence_for(data, eid, limit=PANEL_RELATIONS * 3):
         if rel.id in seen:
             continue
         seen.add(rel.id)
@@ -591,19 +620,22 @@ def render(ctx: PageContext) -> None:
 
 
 def _exports(ctx: PageContext, data: WorkspaceData, view: GraphView) -> None:
+    """GraphML and JSON of the view, written when the button is clicked (deferred: each reads the
+    view's evidence sentences, which a render that nobody downloads should not pay for)."""
     from ui.export import view_graphml, view_json
 
+    nodes, edges = list(view.nodes), list(view.edges)
     c1, c2 = st.columns(2)
     c1.download_button(
         ctx.t("export_graphml"),
-        view_graphml(data, view.nodes, view.edges),
+        lambda: view_graphml(data, nodes, edges),
         file_name="zhkg-view.graphml",
         mime="application/graphml+xml",
         key="g_dl_graphml",
     )
     c2.download_button(
         ctx.t("export_json"),
-        view_json(data, view.nodes, view.edges),
+        lambda: view_json(data, nodes, edges),
         file_name="zhkg-view.json",
         mime="application/json",
         key="g_dl_json",

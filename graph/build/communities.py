@@ -29,19 +29,20 @@ more than ``INCREMENTAL_MAX_SHARE`` of the entities, ``full=True`` (``zhkg inges
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import igraph as ig
 import leidenalg as la
 
-from extract.records import Entity, Relation, stable_id
+from extract.records import Entity, Evidence, Relation, stable_id
 from extract.timing import timed
 from graph.build.reports import apply_llm_writer, content_hash, extractive_report
 from graph.records import Community
@@ -78,6 +79,7 @@ class Built:
     fingerprints: dict[str, str] = field(default_factory=dict)
     incremental: bool = False
     moved: int = 0  # entities allowed to move (incremental only)
+    reused: frozenset[str] = frozenset()  # ids of communities taken over unchanged (see ``build``)
 
 
 def _graph(n: int, edges: dict[tuple[int, int], float]) -> ig.Graph:
@@ -342,8 +344,19 @@ def build(
     settings: Settings,
     previous: Sequence[Community] = (),
     old_fingerprints: dict[str, str] | None = None,
+    touched: frozenset[str] | None = None,
+    evidence: Callable[[Sequence[str]], dict[str, tuple[Evidence, ...]]] | None = None,
 ) -> Built:
-    """:func:`build_communities`, seeded from ``previous`` when the fingerprints allow (see the module)."""
+    """:func:`build_communities`, seeded from ``previous`` when the fingerprints allow (see the module).
+
+    ``touched``: every entity whose row, documents or relations may have changed since
+    ``previous`` was made (from the store's incremental update). A community with the same
+    members as a previous one and no touched member has the same inputs, so its report,
+    content hash and rank are taken over instead of written again. None: write every report.
+    ``evidence``: ``relations`` come without evidence, and this reads it (relation id → evidence)
+    for the relations inside the communities whose report is written; the relations returned
+    with a kept community then carry no evidence.
+    """
     by_id = {e.id: e for e in entities}
     connected = sorted(
         {r.source for r in relations if r.source in by_id and r.target in by_id}
@@ -366,7 +379,12 @@ def build(
         max_size=settings.community_max_size,
         prior=prior,
     )
-    out: list[tuple[Community, list[Relation]]] = []
+    kept: dict[tuple[int, tuple[str, ...]], Community] = {}
+    if touched is not None:
+        kept = {(int(c.level), tuple(sorted(c.entity_ids))): c for c in previous}
+    # First which communities there are and which keep their report, then the reports: the
+    # evidence (the bulk of what a relation holds) is read only for the reports written.
+    plan: list[tuple[int, str, list[str], list[Relation], Community | None]] = []
     ids_by_level: list[dict[int, str]] = []
     for level, groups in enumerate(levels):
         member_ids = [[connected[v] for v in grp] for grp in groups]
@@ -384,24 +402,40 @@ def build(
             cid = stable_id("c", str(level), *sorted(ms))
             for v in grp:
                 cid_of_node[v] = cid
-            members = [by_id[e] for e in ms]
-            report = extractive_report(level, members, internal[i], doc_info)
-            weight = sum(r.weight for r in internal[i])
-            n_docs = len({d for m in members for d in m.doc_ids})
-            rank = round(math.log1p(weight) + math.log1p(n_docs), 4)
-            community = Community(
-                id=cid,
-                level=level,
-                parent="",
-                entity_ids=tuple(sorted(ms)),
-                title=report["title"],
-                summary=report["summary"],
-                report=report,
-                rank=rank,
-                content_hash=content_hash(ms, internal[i]),
-            )
-            out.append((community, internal[i]))
+            old = kept.get((level, tuple(sorted(ms))))
+            if old is None or touched is None or old.id != cid or not touched.isdisjoint(ms):
+                old = None
+            plan.append((level, cid, ms, internal[i], old))
         ids_by_level.append(cid_of_node)
+    if evidence is not None:
+        wanted = sorted({r.id for _l, _c, _m, rels, old in plan if old is None for r in rels})
+        found = evidence(wanted)
+        with_ev = {r.id: dataclasses.replace(r, evidence=found[r.id]) for r in relations if r.id in found}
+        plan = [(lv, c, m, [with_ev.get(r.id, r) for r in rels], old) for lv, c, m, rels, old in plan]
+    out: list[tuple[Community, list[Relation]]] = []
+    reused: set[str] = set()
+    for level, cid, ms, rels, old in plan:
+        if old is not None:
+            out.append((_with(old, parent=""), rels))
+            reused.add(cid)
+            continue
+        members = [by_id[e] for e in ms]
+        report = extractive_report(level, members, rels, doc_info)
+        weight = sum(r.weight for r in rels)
+        n_docs = len({d for m in members for d in m.doc_ids})
+        rank = round(math.log1p(weight) + math.log1p(n_docs), 4)
+        community = Community(
+            id=cid,
+            level=level,
+            parent="",
+            entity_ids=tuple(sorted(ms)),
+            title=report["title"],
+            summary=report["summary"],
+            report=report,
+            rank=rank,
+            content_hash=content_hash(ms, rels),
+        )
+        out.append((community, rels))
     # Parents: the community one level up holding a member (members nest by construction).
     result: list[tuple[Community, list[Relation]]] = []
     for c, rels in out:
@@ -410,7 +444,7 @@ def build(
             parent = ids_by_level[c.level + 1][pos[c.entity_ids[0]]]
         result.append((_with(c, parent=parent), rels))
     moved = sum(prior.moving) if prior is not None else 0
-    return Built(result, fps, prior is not None, moved)
+    return Built(result, fps, prior is not None, moved, frozenset(reused))
 
 
 def modularity(communities: Sequence[Community], relations: Sequence[Relation], level: int = 0) -> float:
@@ -447,7 +481,12 @@ def _with(c: Community, **changes: object) -> Community:
 
 @timed("communities.refresh")
 def refresh(
-    store: Store, settings: Settings, llm: LLMClient | None = None, *, full: bool = False
+    store: Store,
+    settings: Settings,
+    llm: LLMClient | None = None,
+    *,
+    full: bool = False,
+    touched: frozenset[str] | None = None,
 ) -> list[Community]:
     """Recompute communities and reports from the store's graph and write them; returns them.
 
@@ -455,9 +494,11 @@ def refresh(
     called: reports are extractive, except that an LLM-written title/summary
     cached for an unchanged community (same content hash) is reused. The partition is
     updated from the previous one unless ``full`` or too much changed (see the module).
+    ``touched``: the entities the store's incremental update reached; communities clear of
+    them keep their stored report (see :func:`build`; not with ``llm``, which rewrites reports).
     """
     entities = store.entities()
-    relations = store.relations()
+    relations = store.relations(with_evidence=False)
     doc_info = {d.id: (d.path, d.title) for d in store.documents()}
     previous: list[Community] = []
     old_fps: dict[str, str] | None = None
@@ -465,14 +506,20 @@ def refresh(
     if cached:
         old_fps = json.loads(cached)
         previous = store.communities()
-    made = build(entities, relations, doc_info, settings, previous, old_fps)
+    keep = touched if llm is None and not full else None
+    made = build(entities, relations, doc_info, settings, previous, old_fps, keep, store.evidence_of)
     store.cache_put(FINGERPRINTS, json.dumps(made.fingerprints, ensure_ascii=False, separators=(",", ":")))
     log.info(
         "communities: %s",
-        f"updated, {made.moved} entities free to move" if made.incremental else "recomputed",
+        f"updated, {made.moved} entities free to move, {len(made.reused)} reports kept"
+        if made.incremental
+        else "recomputed",
     )
     communities: list[Community] = []
     for c, _rels in made.communities:
+        if c.id in made.reused:
+            communities.append(c)
+            continue
         report = apply_llm_writer(store, c.report, c.content_hash, llm)
         if report is not c.report:
             c = _with(c, title=report["title"], summary=report["summary"], report=report)

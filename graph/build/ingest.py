@@ -42,14 +42,14 @@ from extract.pipeline import (
     extract_documents,
     parse_loaded,
 )
-from extract.records import Document
+from extract.records import Document, LoadedFile
 from extract.redact import redact_name
 from extract.resolve import resolve
 from extract.timing import stage, timed_steps
 from graph.build.links import note_aliases, resolve_links
 from graph.records import StoredDocument
 from graph.settings import Settings, curation_file
-from graph.store import BodyRow, ExtractionRows, FileStat, Store, extraction_rows, open_store
+from graph.store import BodyRow, ExtractionRows, FileStat, KnownFile, Store, extraction_rows, open_store
 from graph.store.lock import WorkspaceLock
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def ingest_paths(
     allowed_root: Path | None = None,
     rehash: bool = False,
     pool: Pool | None = None,
+    discover_with: Callable[..., tuple[list[Found], list[tuple[str, str]]]] = discover,
 ) -> IngestReport:
     """Bring the workspace up to date with ``paths``.
 
@@ -143,12 +144,13 @@ def ingest_paths(
     than :data:`RACY_NS` before that reading may have changed again within the clock's resolution,
     so it is hashed; ``rehash`` hashes every file. ``allowed_root``: files (and symlink targets)
     outside it are skipped (the app's ingest roots). ``pool``: where the per-document steps run
-    (default: forked processes here; see :data:`Pool`).
+    (default: forked processes here; see :data:`Pool`). ``discover_with``: what lists the files
+    (the Spark engine also lists Hadoop URLs).
     """
     t0 = time.perf_counter()
     report = IngestReport()
     with stage("load.discover"):
-        found, problems = discover(paths, allowed_root=allowed_root)
+        found, problems = discover_with(paths, allowed_root=allowed_root)
     for path, reason in problems:
         where = redact_name(path)[0]
         (report.failed if reason == NO_SUCH else report.skipped).append((where, reason))
@@ -462,20 +464,42 @@ def _stat(found: Found, now_ns: int) -> FileStat | None:
     return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, now_ns)
 
 
-def _read(found: Found) -> tuple[str, ParsedDocument | str | None, FileStat | None]:
+def stat_unchanged(st: FileStat, was: FileStat) -> bool:
+    """Same size, time and inode as when last read, and not modified too close to that reading."""
+    same = (st.size, st.mtime_ns, st.ino) == (was.size, was.mtime_ns, was.ino)
+    return same and st.mtime_ns < was.at_ns - RACY_NS
+
+
+Outcome = tuple[str, ParsedDocument | str | None, FileStat | None]
+
+
+def _read(found: Found) -> Outcome:
     """Skip what ``stat`` shows unchanged, else load, compare with the stored hash and parse only
     what changed; never raises. Returns (outcome, parsed document or reason, the file's stat)."""
     try:
         st = _stat(found, _STATE["now_ns"])
         known = _STATE["known"].get(document_id(found.real))
-        if st is not None and known is not None and not _STATE["rehash"]:
-            was = known.stat
-            if (st.size, st.mtime_ns, st.ino) == (was.size, was.mtime_ns, was.ino) and (
-                st.mtime_ns < was.at_ns - RACY_NS
-            ):
-                return "unchanged", None, None
-        with time_budget(_STATE["file_budget_s"]):
-            loaded = load_file(found, _STATE["max_bytes"])
+        if st is not None and known is not None and not _STATE["rehash"] and stat_unchanged(st, known.stat):
+            return "unchanged", None, None
+    except Exception as exc:  # one bad file never stops the run
+        return "failed", f"{type(exc).__name__}: {exc}", None
+    return load_and_parse(
+        found, lambda: load_file(found, _STATE["max_bytes"]), known, st, _STATE["file_budget_s"]
+    )
+
+
+def load_and_parse(
+    found: Found,
+    load: Callable[[], LoadedFile],
+    known: KnownFile | None,
+    st: FileStat | None,
+    budget_s: float,
+) -> Outcome:
+    """Load (``load``) within the time budget, compare with the stored hash and parse what changed;
+    never raises: one bad file never stops the run (the Spark executors read through this too)."""
+    try:
+        with time_budget(budget_s):
+            loaded = load()
             if known is not None and known.raw_hash == loaded.raw_hash:
                 return "unchanged", None, st
             return "parsed", parse_loaded(loaded, found), st
@@ -483,7 +507,7 @@ def _read(found: Found) -> tuple[str, ParsedDocument | str | None, FileStat | No
         return "skipped", str(exc), None
     except TookTooLong as exc:
         return "failed", str(exc), None
-    except Exception as exc:  # one bad file never stops the run
+    except Exception as exc:
         log.debug("failed to read %s", found.given, exc_info=True)
         return "failed", f"{type(exc).__name__}: {exc}", None
 
@@ -558,20 +582,37 @@ def _extract_all(
             yield from zip(*pending.popleft(), strict=True)
 
 
-def _finish(store: Store, settings: Settings, extractor: Extractor, progress: Progress | None) -> None:
-    """Workspace-wide steps: resolve entities, derive relations, communities, bookkeeping."""
-    from graph.build import communities
+def _finish(
+    store: Store,
+    settings: Settings,
+    extractor: Extractor,
+    progress: Progress | None,
+    *,
+    full: bool = False,
+) -> None:
+    """Workspace-wide steps: resolve entities, derive relations, communities, bookkeeping.
+
+    Resolution runs over the whole vocabulary (it is small); the tables derived from it are
+    updated in proportion to the change unless ``full`` (see :mod:`graph.store.derived`).
+    """
+    from graph.build import centrality, communities
 
     _notify(progress, 0, 1, "resolving")
     docs = store.documents()
     with stage("links.resolve"):
         store.replace_doc_links(resolve_links(docs))
+    # Aggregates first: only the changed documents' mentions are aggregated again, and the graph
+    # below is rewritten as a diff unless the change is big or the bookkeeping is in doubt.
+    delta = store.prepare_graph_update(full=full)
     with stage("resolve.resolve"):
-        resolution = resolve(store.surface_stats(), extractor.lexicon)
+        resolution = resolve(store.surface_totals(), extractor.lexicon)
         entities, keys = note_aliases(resolution.entities, resolution.key_to_entity, docs)
-    store.replace_graph(entities, keys)
+    change = store.replace_graph(entities, keys, delta)
     _notify(progress, 0, 1, "communities")
-    communities.refresh(store, settings)
-    store.set_meta("generation", str(int(store.meta("generation") or 0) + 1))
+    communities.refresh(store, settings, touched=None if change is None else change.entities)
+    generation = int(store.meta("generation") or 0) + 1
+    store.set_meta("generation", str(generation))
+    store.mark_derived(generation)
+    centrality.refresh(store)  # stored for the explorer's first render (after the bump: valid for it)
     store.set_meta("config", json.dumps(settings.public_dict(), ensure_ascii=False))
     _notify(progress, 1, 1, "done")

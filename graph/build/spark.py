@@ -12,8 +12,10 @@ folder boilerplate, titles, duplicates, then resolution, relation aggregation an
 (:func:`graph.build.ingest._finish`). Only redacted text leaves an executor: a file is read and
 its secrets replaced inside ``_read``, on the executor, before its result is sent anywhere.
 
-Inputs that are Hadoop URLs (``hdfs://``, ``s3a://``, ``file://``…) are listed and read by
-Spark itself (``binaryFiles``): see :func:`read_urls`.
+Inputs that are Hadoop URLs (``hdfs://``, ``s3a://``, ``file://``…) are listed through the
+Hadoop FileSystem of the running Spark and read by Spark itself (``binaryFile``), then redacted
+and parsed on the executor that read them: see :mod:`graph.build.spark_read`. With ``--to neo4j``
+the executors also write the graph: see :mod:`graph.neo4j.executor_write`.
 
 PySpark is an optional extra (``pip install 'zhkg[spark]'``) and needs Java 17; it is imported
 only here, only when the engine is asked for, so the embedded default needs neither.
@@ -38,45 +40,19 @@ from typing import Any
 
 from extract.errors import ZhkgError
 from extract.extractor import Extractor, ExtractorConfig
-from graph.build.ingest import Imap, IngestReport, Progress, extractor_config, map_in_state
+from graph.build.ingest import Imap, IngestReport, Progress, _read, extractor_config, map_in_state
+from graph.build.spark_read import UnsupportedInput, UrlFound, discover_inputs, is_url, read_urls
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SparkOptions", "SparkUnavailable", "UnsupportedInput", "ingest_spark", "is_url", "remove_spark"]
+
 INSTALL = "pip install 'zhkg[spark]'"
-URL_SCHEMES = ("file://", "hdfs://", "s3a://", "s3://", "gs://", "abfs://", "abfss://", "wasbs://", "dbfs:/")
 WAVE_PER_PARTITION = 64  # items (files, batches) per partition in one job: bounds the driver's memory
 
 
 class SparkUnavailable(ZhkgError):
     """The Spark engine was asked for but PySpark, Java or the cluster cannot be used."""
-
-
-def is_url(path: str | Path) -> bool:
-    """A Hadoop-style URL (read by Spark) rather than a local path."""
-    return isinstance(path, str) and path.lower().startswith(URL_SCHEMES)
-
-
-class UnsupportedInput(ZhkgError):
-    """An input URL this engine cannot read."""
-
-
-def local_path(path: str | Path) -> str | Path:
-    """``file:///a/b`` → ``/a/b`` (the same files, read as a local ingest reads them); a local path
-    as it is. Other URL schemes are refused with the reason (see docs/scaling.md)."""
-    if not is_url(path):
-        return path
-    text = str(path)
-    if text.lower().startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        parsed = urlparse(text)
-        if parsed.netloc not in ("", "localhost"):
-            raise UnsupportedInput(f"{text}: a file:// URL must name a local path (file:///...)")
-        return unquote(parsed.path)
-    raise UnsupportedInput(
-        f"{text}: only local paths and file:// URLs are read for now; copy or mount "
-        "(hdfs dfs -get, s3 sync, a FUSE mount on every executor) and ingest the local folder"
-    )
 
 
 def require_pyspark() -> Any:
@@ -190,6 +166,7 @@ class SparkPool:
     """
 
     def __init__(self, spark: Any, config: ExtractorConfig, partitions: int | None = None) -> None:
+        self.spark = spark
         self.sc = spark.sparkContext
         self.config = config
         self.partitions = max(1, partitions or 2 * self.sc.defaultParallelism)
@@ -239,8 +216,19 @@ class SparkPool:
             yield from pending.popleft().result()
 
     def _run(self, fn: Callable[[Any], Any], items: list[Any], shared: Any) -> list[Any]:
+        if fn is _read and any(isinstance(x, UrlFound) for x in items):
+            return self._read_mixed(items, shared)
         rdd = self.sc.parallelize(items, min(len(items), self.partitions))
         return rdd.mapPartitions(partial(_task, fn, shared)).collect()
+
+    def _read_mixed(self, items: list[Any], shared: Any) -> list[Any]:
+        """Reading a wave that holds URL files: those through Hadoop (:func:`read_urls`), local
+        files as usual; results in the wave's order."""
+        urls = [x for x in items if isinstance(x, UrlFound)]
+        local = [x for x in items if not isinstance(x, UrlFound)]
+        from_urls = iter(read_urls(self.spark, shared, urls))
+        from_local = iter(self._run(_read, local, shared) if local else [])
+        return [next(from_urls) if isinstance(x, UrlFound) else next(from_local) for x in items]
 
 
 def ingest_spark(
@@ -252,16 +240,18 @@ def ingest_spark(
     wait_s: float = 0.0,
     allowed_root: Path | None = None,
     rehash: bool = False,
+    to: str = "workspace",
 ) -> IngestReport:
-    """:func:`graph.build.ingest.ingest_paths` with the per-document steps on Spark."""
+    """:func:`graph.build.ingest.ingest_paths` with the per-document steps on Spark; with
+    ``to="neo4j"`` the graph is then written to Neo4j from the executors (the workspace keeps
+    the document and chunk catalogue), and ``report.neo4j`` says how it went."""
     from graph.build.ingest import ingest_paths
 
-    local = [local_path(p) for p in paths]
     with spark_session(options) as spark:
         pool = SparkPool(spark, extractor_config(settings), options.partitions)
         driver_extractor = _driver_extractor(settings)
-        return ingest_paths(
-            local,
+        report = ingest_paths(
+            paths,
             settings,
             progress,
             wait_s=wait_s,
@@ -269,7 +259,14 @@ def ingest_spark(
             rehash=rehash,
             pool=pool,
             extractor=driver_extractor,
+            discover_with=partial(discover_inputs, spark),
         )
+        if to == "neo4j":
+            from graph.neo4j.executor_write import sync_from_executors
+
+            synced, jobs = sync_from_executors(spark, settings, options.partitions)
+            report.neo4j = f"synced to Neo4j ({synced}; committed by the executors in {jobs} Spark jobs)"
+        return report
 
 
 def remove_spark(
@@ -282,10 +279,17 @@ def remove_spark(
 ) -> IngestReport:
     """:func:`graph.build.ingest.remove_paths` with re-extraction of orphaned copies on Spark."""
     from graph.build.ingest import remove_paths
+    from graph.build.spark_read import removal_paths
+    from graph.store import open_store
 
     with spark_session(options) as spark:
+        stored: list[str] = []
+        if any(is_url(p) for p in paths) and settings.workspace.exists():
+            with open_store(settings.workspace, readonly=True) as store:
+                stored = [d.path for d in store.documents()]
+        targets = removal_paths(spark, paths, stored)
         pool = SparkPool(spark, extractor_config(settings), options.partitions)
-        return remove_paths(paths, settings, progress, wait_s=wait_s, pool=pool)
+        return remove_paths(targets, settings, progress, wait_s=wait_s, pool=pool)
 
 
 def _driver_extractor(settings: Any) -> Extractor | None:

@@ -15,7 +15,13 @@ HELP = "ingest Markdown/HTML/text files or folders into the workspace"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders (searched recursively); with --engine spark also Hadoop URLs"
+        " (file://, hdfs://, s3a://... that this Spark can read)",
+    )
     p.add_argument(
         "--lexicon",
         dest="set_lexicon_files",
@@ -93,7 +99,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--to",
         choices=("workspace", "neo4j"),
         default="workspace",
-        help="neo4j: also write the graph to the configured Neo4j, failing if it cannot",
+        help="neo4j: also write the graph to the configured Neo4j, failing if it cannot"
+        " (with --engine spark the executors write it)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 

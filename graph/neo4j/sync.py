@@ -57,6 +57,10 @@ log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 Pair = tuple[str, str]
+# Significant digits of PageRank that decide whether an entity node is rewritten: the value
+# Neo4j holds may lag the workspace's by up to one unit in the second digit (under 10% relative)
+# until the entity changes otherwise or its rank moves further; degree is compared exactly.
+PAGERANK_DIGITS = 2
 
 
 def type_label(t: EntityType | str) -> str:
@@ -225,8 +229,9 @@ class WantedGraph:
                 "degree": degree,
                 "pagerank": pagerank,
             }
-            # Hashed rounded: another BLAS or NumPy build may differ in the last digits.
-            h = row_hash(label, {**props, "pagerank": f"{pagerank:.9g}"})
+            # Hashed rounded to PAGERANK_DIGITS: any edit moves every entity's PageRank a little,
+            # and hashing it exactly would rewrite every entity node after every ingest.
+            h = row_hash(label, {**props, "pagerank": f"{pagerank:.{PAGERANK_DIGITS}g}"})
             yield {"id": e.id, "label": label, "props": props, "h": h}
 
     def relations(self) -> Iterator[Row]:
@@ -465,25 +470,21 @@ class _Batch:
             other.flush()
         if not self.rows:
             return
-        rows = self.rows
-
-        def work(tx: neo4j.ManagedTransaction) -> tuple[neo4j.SummaryCounters, list[neo4j.Record]]:
-            records: list[neo4j.Record] = []
-            for q in self.queries:
-                result = tx.run(q, rows=rows)
-                records.extend(result)
-                counters = result.consume().counters
-            return counters, records  # the last query's counters: the one that changes what is tallied
-
-        units, tally, bar = self.units, self.tally, self.bar
-
-        def commit(session: neo4j.Session) -> None:
-            counters, records = with_retries(lambda: session.execute_write(work))
-            tally(counters, records, rows)
-            bar.update(units)
-
-        self.writer.submit(commit)
+        self.writer.write_batch(self.queries, self.rows, self.tally, self.units, self.bar, bool(self.before))
         self.rows, self.units = [], 0
+
+
+def run_batch(
+    tx: neo4j.ManagedTransaction, queries: Sequence[str], rows: list[Any]
+) -> tuple[neo4j.SummaryCounters, list[neo4j.Record]]:
+    """One batch's queries in one transaction; the last query's counters are the ones that change
+    what is tallied."""
+    records: list[neo4j.Record] = []
+    for q in queries:
+        result = tx.run(q, rows=rows)
+        records.extend(result)
+        counters = result.consume().counters
+    return counters, records
 
 
 class _Writer:
@@ -500,6 +501,26 @@ class _Writer:
         self.session, self.depth = session, depth
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer")
         self.pending: deque[Future[Any]] = deque()
+
+    def write_batch(
+        self,
+        queries: Sequence[str],
+        rows: list[Any],
+        tally: Callable[[neo4j.SummaryCounters, list[neo4j.Record], list[Any]], None],
+        units: int,
+        bar: tqdm[Any],
+        dependent: bool,
+    ) -> None:
+        """Commit one batch (after those submitted before it) and book it. ``dependent``: it needs
+        an earlier batch of its pass committed (a relationship whose end nodes that batch writes);
+        another writer (:mod:`graph.neo4j.executor_write`) uses that to order its jobs."""
+
+        def commit(session: neo4j.Session) -> None:
+            counters, records = with_retries(lambda: session.execute_write(run_batch, queries, rows))
+            tally(counters, records, rows)
+            bar.update(units)
+
+        self.submit(commit)
 
     def submit(self, fn: Callable[[neo4j.Session], Any]) -> Future[Any]:
         future = self.pool.submit(fn, self.session)
@@ -792,7 +813,12 @@ def _plan(store: Store, state: SyncState, full: bool) -> tuple[int, str, int | N
 
 
 def sync_workspace(
-    store: Store, settings: Settings, progress: bool = True, *, full: bool = False
+    store: Store,
+    settings: Settings,
+    progress: bool = True,
+    *,
+    full: bool = False,
+    make_writer: Callable[[neo4j.Session], _Writer] | None = None,
 ) -> SyncReport:
     """Make Neo4j mirror ``store``; raises :class:`Neo4jUnavailable` when the server cannot be used.
 
@@ -807,6 +833,10 @@ def sync_workspace(
     (skipped when no generation passed). ``full`` (``zhkg sync neo4j --full``), a mirror of
     another workspace or of an unknown state, or a change log over ``INCREMENTAL_MAX_SHARE`` of
     the documents compare everything, which also repairs edits made behind zhkg's back.
+
+    ``make_writer``: what commits the batches (default: a background thread on this session; the
+    Spark engine's commits them from its executors). The plan, the passes and the state are the
+    same either way: a pass is marked done only once the writer has committed all of it.
     """
     t0 = time.perf_counter()
     wanted = wanted_graph(store)
@@ -832,7 +862,7 @@ def sync_workspace(
             driver.session(database=settings.neo4j_database) as session,
             tqdm(unit="row", desc="neo4j sync", disable=not progress, file=sys.stderr) as bar,
         ):
-            writer = _Writer(session)
+            writer = (make_writer or _Writer)(session)
             sync = _Sync(driver, writer, settings, bar, report)
             regenerated = since is None or since < gen
             passes: list[tuple[str, Callable[[], None]]] = [

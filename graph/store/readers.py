@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from extract.records import Entity, EntityType, Relation, RelationType
+from graph.records import Community
 from graph.store.workspace import Store
 
 _TOP_TABLES = ("documents", "chunks", "entities", "relations", "mentions")
@@ -438,3 +440,162 @@ class ChunkTextReader:
                 marks = ",".join("?" * len(part))
                 out.update(self._conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", part))
         return out
+
+
+# -- the explorer: what one page view needs, read on demand (ui.data) -----------------------------
+
+
+def graph_counts(store: Store) -> dict[str, int]:
+    """Documents, entities, relations and communities: the graph page's stats line, without the
+    per-mention counts of :meth:`Store.stats` (a scan of the biggest table)."""
+    one = store.conn.execute
+    return {t: int(one(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in _COUNTED}
+
+
+_COUNTED = ("documents", "entities", "relations", "communities")
+
+
+def entities_without_documents(store: Store) -> list[Entity]:
+    """Every entity (most mentioned first), its ``doc_ids`` left empty: documents are read per entity
+    (:func:`entity_documents`), the entity→document table being the largest part of the graph."""
+    rows = store.conn.execute(
+        "SELECT id, name, type, aliases, extractors, confidence, mention_count, variant_of, merges"
+        " FROM entities ORDER BY mention_count DESC, name"
+    )
+    return [
+        Entity(
+            id=r[0],
+            name=r[1],
+            type=EntityType(r[2]),
+            aliases=tuple(json.loads(r[3])),
+            extractors=tuple(json.loads(r[4])),
+            confidence=float(r[5]),
+            mention_count=int(r[6]),
+            variant_of=r[7],
+            merges=tuple(json.loads(r[8])),
+        )
+        for r in rows
+    ]
+
+
+class StoredCentrality(NamedTuple):
+    degree: int
+    pagerank: float
+    score: float
+
+
+def stored_centrality(store: Store) -> dict[str, StoredCentrality] | None:
+    """The centrality the ingest stored for the current generation; None where there is none (a
+    workspace written before it was stored) or it belongs to an older generation."""
+    has = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='entity_centrality'"
+    ).fetchone()
+    if not has or store.meta("centrality_generation") != (store.meta("generation") or "0"):
+        return None
+    rows = store.conn.execute("SELECT entity_id, degree, pagerank, score FROM entity_centrality")
+    return {r[0]: StoredCentrality(int(r[1]), float(r[2]), float(r[3])) for r in rows}
+
+
+_RELATION = "SELECT id, source, target, type, weight, confidence, extractors FROM relations"
+
+
+def _relation(r: Sequence[Any]) -> Relation:
+    return Relation(
+        id=r[0],
+        source=r[1],
+        target=r[2],
+        type=RelationType(r[3]),
+        weight=float(r[4]),
+        confidence=float(r[5]),
+        extractors=tuple(json.loads(r[6])),
+    )
+
+
+def relations_touching(store: Store, entity_id: str) -> list[Relation]:
+    """The entity's relations without evidence, heaviest first."""
+    rows = store.conn.execute(
+        f"{_RELATION} WHERE source = ? UNION {_RELATION} WHERE target = ? ORDER BY weight DESC, id",
+        (entity_id, entity_id),
+    )
+    return [_relation(r) for r in rows]
+
+
+def relations_among(store: Store, entity_ids: Iterable[str]) -> list[Relation]:
+    """Relations with both ends in ``entity_ids``, without evidence, heaviest first: the edges of a
+    drawn view, found through the source index one slice of ids at a time (SQLite checks the target
+    too for a set of up to 500, so a hub's other relations never become Python objects)."""
+    ids = set(entity_ids)
+    out: list[Relation] = []
+    if len(ids) <= 500:
+        wanted = sorted(ids)
+        marks = ",".join("?" * len(wanted))
+        rows = store.conn.execute(
+            f"{_RELATION} WHERE source IN ({marks}) AND target IN ({marks})", [*wanted, *wanted]
+        )
+        out.extend(map(_relation, rows))
+    else:
+        for part, marks in _in_batches(ids):
+            rows = store.conn.execute(f"{_RELATION} WHERE source IN ({marks})", part)
+            out.extend(rel for rel in map(_relation, rows) if rel.target in ids)
+    return sorted(out, key=lambda r: (-r.weight, r.id))
+
+
+def relations_by_ids(store: Store, relation_ids: Iterable[str]) -> list[Relation]:
+    out: list[Relation] = []
+    for part, marks in _in_batches(relation_ids):
+        out.extend(map(_relation, store.conn.execute(f"{_RELATION} WHERE id IN ({marks})", part)))
+    return sorted(out, key=lambda r: (-r.weight, r.id))
+
+
+def entity_documents(store: Store, entity_id: str) -> tuple[str, ...]:
+    """Ids of the documents mentioning the entity, by id."""
+    rows = store.conn.execute(
+        "SELECT doc_id FROM entity_docs WHERE entity_id = ? ORDER BY doc_id", (entity_id,)
+    )
+    return tuple(r[0] for r in rows)
+
+
+def document_entities(store: Store, doc_id: str) -> list[str]:
+    """Ids of the entities mentioned in one document (the table is keyed by entity: a scan, but of
+    two short columns)."""
+    rows = store.conn.execute("SELECT entity_id FROM entity_docs WHERE doc_id = ?", (doc_id,))
+    return [r[0] for r in rows]
+
+
+def light_edges(store: Store) -> Iterator[tuple[str, str, str]]:
+    """(source, target, type) of every relation: what a filter on relation type or degree counts."""
+    yield from store.conn.execute("SELECT source, target, type FROM relations")
+
+
+def communities_without_reports(store: Store) -> list[Community]:
+    """Every community with its members, ``report`` left empty (by level, rank): the reports are
+    most of the table and only the communities page shows one, read by :func:`community_report`."""
+    members: dict[str, list[str]] = {}
+    for cid, eid in store.conn.execute(
+        "SELECT community_id, entity_id FROM community_members ORDER BY community_id, entity_id"
+    ):
+        members.setdefault(cid, []).append(eid)
+    rows = store.conn.execute(
+        "SELECT id, level, parent, title, summary, rank, content_hash FROM communities"
+        " ORDER BY level, rank DESC, id"
+    )
+    return [
+        Community(
+            id=r[0],
+            level=int(r[1]),
+            parent=r[2],
+            entity_ids=tuple(members.get(r[0], [])),
+            title=r[3],
+            summary=r[4],
+            report={},
+            rank=float(r[5]),
+            content_hash=r[6],
+        )
+        for r in rows
+    ]
+
+
+def community_report(store: Store, community_id: str) -> dict[str, Any]:
+    """One community's stored report ({} when there is none)."""
+    row = store.conn.execute("SELECT report FROM communities WHERE id = ?", (community_id,)).fetchone()
+    return {} if row is None else dict(json.loads(row[0]) or {})

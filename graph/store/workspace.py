@@ -35,11 +35,11 @@ from extract.records import (
     RelationCandidate,
     RelationType,
     SurfaceStat,
-    stable_id,
 )
 from extract.timing import timed
-from graph.records import SYMMETRIC, Community, StoredDocument
+from graph.records import Community, StoredDocument
 from graph.settings import workspace_db
+from graph.store import derived
 
 SCHEMA_VERSION = 3
 
@@ -142,8 +142,22 @@ _PER_DOCUMENT_INDEXES = {
     "chunks_doc": "chunks(doc_id, idx)",
     "mentions_doc": "mentions(doc_id)",
     "rel_candidates_doc": "rel_candidates(doc_id)",
+    **derived.CANDIDATE_INDEXES,
 }
 _SCHEMA += "".join(f"CREATE INDEX IF NOT EXISTS {n} ON {t};\n" for n, t in _PER_DOCUMENT_INDEXES.items())
+# Per-document mention aggregates and deleted candidates' key pairs (graph.store.derived): created
+# on any writable open; valid only once a finish wrote them (meta ``derived_generation``).
+_SCHEMA += derived.SCHEMA
+
+# The centrality the explorer ranks and sizes nodes by, stored by the ingest's finish step
+# (graph.build.centrality.refresh) so the app need not read every relation to draw the top N.
+# Valid only for the generation in meta ``centrality_generation``: a workspace written before the
+# table existed (or by a path that skipped the step) has it empty or stale, and readers then
+# compute it on read. Created on any writable open, so no schema version bump is needed.
+_SCHEMA += (
+    "CREATE TABLE IF NOT EXISTS entity_centrality (entity_id TEXT PRIMARY KEY, degree INTEGER NOT NULL,"
+    " pagerank REAL NOT NULL, score REAL NOT NULL) WITHOUT ROWID;\n"
+)
 
 # Columns added since a version, for workspaces written by an older zhkg (each ALTER keeps every row;
 # the new columns take their defaults until the next ingest of the document fills them).
@@ -166,7 +180,7 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     ),
 }
 
-EVIDENCE_PER_RELATION = 5
+EVIDENCE_PER_RELATION = derived.EVIDENCE_PER_RELATION
 
 
 class FileStat(NamedTuple):
@@ -510,6 +524,7 @@ class Store:
         self.log_changes(doc_id for doc_id, _ in items)
         stale = [(doc_id,) for doc_id, _ in items if doc_id not in fresh]
         if stale:
+            derived.note_deleted_candidates(self.conn, stale)
             for table in ("chunks", "mentions", "rel_candidates"):
                 self.conn.executemany(f"DELETE FROM {table} WHERE doc_id=?", stale)
         self.conn.executemany(
@@ -534,6 +549,7 @@ class Store:
             tables.append("documents")
             self.conn.execute("DELETE FROM doc_links WHERE source=? OR target=?", (doc_id, doc_id))
             self.conn.execute("DELETE FROM doc_signatures WHERE doc_id=?", (doc_id,))
+        derived.note_deleted_candidates(self.conn, [(doc_id,)])
         for table in tables:
             col = "id" if table == "documents" else "doc_id"
             self.conn.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
@@ -669,8 +685,18 @@ class Store:
         return [SurfaceStat(r[0], r[1], EntityType(r[2]), r[3], r[4], r[5], r[6], r[7] or "") for r in rows]
 
     @timed("store.replace_graph")
-    def replace_graph(self, entities: Sequence[Entity], key_to_entity: dict[str, str]) -> None:
-        """Write resolved entities, then derive counts and relations from the per-document tables."""
+    def replace_graph(
+        self,
+        entities: Sequence[Entity],
+        key_to_entity: dict[str, str],
+        delta: derived.Delta | None = None,
+    ) -> derived.GraphChange | None:
+        """Write resolved entities, then derive counts and relations from the per-document tables.
+
+        With ``delta`` (from :meth:`prepare_graph_update`) only what the change reaches is
+        rewritten (see :mod:`graph.store.derived`); the result is the same. Returns what the
+        incremental update touched, or None when everything was rewritten.
+        """
         # Documents whose unchanged mentions now resolve to another entity are changed too (their
         # chunks' MENTIONS in a mirror): among the documents of the entities a re-assigned key
         # left or joined, those whose mention count of such an entity differs afterwards.
@@ -680,6 +706,32 @@ class Store:
             moved = {e for k, e in old_keys.items() if key_to_entity.get(k) != e}
             moved |= {e for k, e in key_to_entity.items() if old_keys.get(k) != e}
         before = self._entity_doc_counts(moved)
+        change = None
+        if delta is not None:
+            change = derived.update_graph(self.conn, entities, key_to_entity, delta, old_keys)
+        if change is None:
+            self._write_graph(entities, key_to_entity)
+        after = self._entity_doc_counts(moved)
+        self.log_changes(
+            sorted({d for e, d in before.keys() | after.keys() if before.get((e, d)) != after.get((e, d))})
+        )
+        return change
+
+    def prepare_graph_update(self, *, full: bool = False) -> derived.Delta | None:
+        """Update the mention aggregates for what changed since the last finish; the change to pass
+        to :meth:`replace_graph`, or None when the full path is due (see :mod:`graph.store.derived`)."""
+        return derived.prepare(self.conn, full=full)
+
+    def surface_totals(self) -> list[SurfaceStat]:
+        """:meth:`surface_stats` from the maintained aggregates (valid after :meth:`prepare_graph_update`)."""
+        return derived.surface_stats(self.conn)
+
+    def mark_derived(self, generation: int) -> None:
+        """The aggregates are consistent with the per-document tables as of ``generation``."""
+        derived.mark_valid(self.conn, generation)
+
+    def _write_graph(self, entities: Sequence[Entity], key_to_entity: dict[str, str]) -> None:
+        """The full path: every entity, key, entity–document pair, relation and evidence row anew."""
         for table in ("entities", "entity_keys", "entity_docs", "relations", "evidence"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.executemany(
@@ -712,10 +764,6 @@ class Store:
             " SELECT entity_id AS id, SUM(mentions) AS n, COUNT(*) AS d FROM entity_docs"
             " GROUP BY entity_id) AS c WHERE entities.id = c.id"
         )
-        after = self._entity_doc_counts(moved)
-        self.log_changes(
-            sorted({d for e, d in before.keys() | after.keys() if before.get((e, d)) != after.get((e, d))})
-        )
         self._derive_relations()
 
     def _entity_doc_counts(self, entity_ids: Iterable[str]) -> dict[tuple[str, str], int]:
@@ -733,58 +781,7 @@ class Store:
 
     @timed("relations.derive_relations_sql")
     def _derive_relations(self) -> None:
-        sym = ",".join(f"'{t}'" for t in sorted(SYMMETRIC))
-        self.conn.execute("DROP TABLE IF EXISTS temp.rc")
-        self.conn.execute(
-            "CREATE TEMP TABLE rc AS SELECT"
-            f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN t.entity_id"
-            "  ELSE s.entity_id END AS src,"
-            f" CASE WHEN r.type IN ({sym}) AND s.entity_id > t.entity_id THEN s.entity_id"
-            "  ELSE t.entity_id END AS tgt,"
-            " r.type, r.doc_id, r.chunk_id, r.sentence, r.extractor, r.confidence, r.weight"
-            " FROM rel_candidates r JOIN entity_keys s ON s.key = r.source_key"
-            " JOIN entity_keys t ON t.key = r.target_key WHERE s.entity_id != t.entity_id"
-        )
-        # A co-occurrence edge adds nothing where a typed relation already links the pair. The typed
-        # pairs go into an indexed table (both directions) so this is one probe per row, not a scan.
-        self.conn.execute("DROP TABLE IF EXISTS temp.typed")
-        self.conn.execute(
-            "CREATE TEMP TABLE typed AS SELECT src AS a, tgt AS b FROM temp.rc WHERE type != 'RELATED_TO'"
-            " UNION SELECT tgt, src FROM temp.rc WHERE type != 'RELATED_TO'"
-        )
-        self.conn.execute("CREATE UNIQUE INDEX temp.typed_ab ON typed(a, b)")
-        self.conn.execute(
-            "DELETE FROM temp.rc WHERE type='RELATED_TO'"
-            " AND EXISTS (SELECT 1 FROM temp.typed x WHERE x.a = rc.src AND x.b = rc.tgt)"
-        )
-        self.conn.execute("DROP TABLE temp.typed")
-        rows = self.conn.execute(
-            "SELECT src, tgt, type, SUM(weight), MAX(confidence), GROUP_CONCAT(DISTINCT extractor)"
-            " FROM temp.rc GROUP BY src, tgt, type"
-        ).fetchall()
-        self.conn.executemany(
-            "INSERT INTO relations(id, source, target, type, weight, confidence, extractors)"
-            " VALUES (?,?,?,?,?,?,?)",
-            [
-                (stable_id("r", s, t, ty), s, t, ty, round(w, 4), c, _j(sorted(set(ex.split(",")))))
-                for s, t, ty, w, c, ex in rows
-            ],
-        )
-        self.conn.execute(
-            "INSERT INTO evidence(relation_id, doc_id, chunk_id, text, extractor, confidence)"
-            " SELECT rel.id, e.doc_id, e.chunk_id, e.sentence, e.extractor, e.confidence FROM ("
-            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY src, tgt, type, sentence"
-            "   ORDER BY confidence DESC, doc_id, chunk_id) AS dup FROM temp.rc) e"
-            " JOIN relations rel ON rel.source=e.src AND rel.target=e.tgt AND rel.type=e.type"
-            " WHERE e.dup = 1"
-        )
-        # Keep the strongest few sentences per relation.
-        self.conn.execute(
-            "DELETE FROM evidence WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER()"
-            " OVER (PARTITION BY relation_id ORDER BY confidence DESC, doc_id, chunk_id) AS n"
-            f" FROM evidence) WHERE n > {EVIDENCE_PER_RELATION})"
-        )
-        self.conn.execute("DROP TABLE temp.rc")
+        derived.derive_all(self.conn)
 
     # -- graph reads -----------------------------------------------------------------------------
 
@@ -810,7 +807,7 @@ class Store:
         if with_evidence:
             for r in self.conn.execute(
                 "SELECT relation_id, doc_id, chunk_id, text, extractor, confidence FROM evidence"
-                " ORDER BY relation_id, confidence DESC, doc_id, chunk_id"
+                " ORDER BY relation_id, confidence DESC, doc_id, chunk_id, text"
             ):
                 ev.setdefault(r[0], []).append(Evidence(r[1], r[2], r[3], r[4], r[5]))
         rows = self.conn.execute("SELECT * FROM relations ORDER BY weight DESC, id")
@@ -827,6 +824,26 @@ class Store:
             )
             for r in rows
         ]
+
+    def evidence_of(self, relation_ids: Sequence[str]) -> dict[str, tuple[Evidence, ...]]:
+        """Evidence of these relations, in the order :meth:`relations` gives it (for the reports
+        written after a small change: reading every relation's evidence would dominate)."""
+        order = " ORDER BY relation_id, confidence DESC, doc_id, chunk_id, text"
+        cols = "SELECT relation_id, doc_id, chunk_id, text, extractor, confidence FROM evidence"
+        out: dict[str, list[Evidence]] = {}
+        if len(relation_ids) > 20_000:  # most of them: one ordered scan beats many lookups
+            wanted = set(relation_ids)
+            for r in self.conn.execute(cols + order):
+                if r[0] in wanted:
+                    out.setdefault(r[0], []).append(Evidence(r[1], r[2], r[3], r[4], r[5]))
+        else:
+            ids = sorted(relation_ids)
+            for lo in range(0, len(ids), 500):
+                part = ids[lo : lo + 500]
+                marks = ",".join("?" * len(part))
+                for r in self.conn.execute(f"{cols} WHERE relation_id IN ({marks}){order}", part):
+                    out.setdefault(r[0], []).append(Evidence(r[1], r[2], r[3], r[4], r[5]))
+        return {k: tuple(v) for k, v in out.items()}
 
     def stats(self) -> dict[str, Any]:
         one = self.conn.execute
@@ -930,6 +947,16 @@ class Store:
             dup = {r[0] for r in self.conn.execute("SELECT id FROM documents WHERE duplicate_of != ''")}
             out -= dup
         return out
+
+    # -- stored centrality (graph.build.centrality) ----------------------------------------------
+
+    def replace_centrality(self, rows: Iterable[tuple[str, int, float, float]]) -> None:
+        """Store (entity id, degree, PageRank, score) for every entity, valid for this generation."""
+        self.conn.execute("DELETE FROM entity_centrality")
+        self.conn.executemany(
+            "INSERT INTO entity_centrality(entity_id, degree, pagerank, score) VALUES (?, ?, ?, ?)", rows
+        )
+        self.set_meta("centrality_generation", self.meta("generation") or "0")
 
     # -- cache -----------------------------------------------------------------------------------
 

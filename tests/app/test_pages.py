@@ -900,6 +900,23 @@ def test_documents_page_renders_links(notes_workspace: Path) -> None:
     at.text_input(key="doc_query").set_value("歐拉瑪").run()
     assert_clean(at)
     assert "1 / 7 份文件" in texts(at)
+    # the mentioned entities link to their entity page (the ?entity= deep link)
+    from ui.data import read_workspace
+
+    data = read_workspace(notes_workspace)
+    ollama = next(e for e in data.entities.values() if e.name == "Ollama")
+    assert f"[Ollama](entity?entity={ollama.id})" in texts(at)
+
+
+def test_entity_links_escape_names(mini_workspace: Path) -> None:
+    from ui.data import read_workspace
+    from ui.documents_page import entity_links
+
+    data = read_workspace(mini_workspace)
+    md = entity_links(data, [entity_id("Ollama"), entity_id("TMMLU+")])
+    assert (
+        md == f"[Ollama](entity?entity={entity_id('Ollama')})、[TMMLU+](entity?entity={entity_id('TMMLU+')})"
+    )
 
 
 def test_password_attempts_are_throttled() -> None:

@@ -9,53 +9,34 @@ to date, and the exports must again be identical (and different from before).
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_secrets import fake
-from spark_local import jobs_run, local_spark
+from spark_local import (
+    CORPUS,
+    EDITED,
+    REMOVED,
+    SECRET,
+    export_of,
+    jobs_run,
+    local_spark,
+    outcome,
+    settings_for,
+)
 
 from graph import api
 from graph.build.ingest import IngestReport
 from graph.build.spark import SparkOptions, remove_spark
-from graph.settings import Settings, load_settings
+from graph.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-CORPUS = Path(__file__).resolve().parents[3] / "examples" / "corpus"
-SECRET = fake("sk" + "-", 48)
-EDITED = "blog/blog-ollama-local-llm-intro.md"
-REMOVED = "vllm-serving-a100.md"
 
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
     return local_spark()
-
-
-def _settings(ws: Path) -> Settings:
-    return load_settings(env={}, overrides={"workspace": ws, "neo4j_uri": ""})
-
-
-def _export(settings: Settings) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(api.export(settings, "json")["graph.json"])
-    return data
-
-
-def _outcome(r: IngestReport) -> dict[str, Any]:
-    """What an ingest reports about files, without timings."""
-    return {
-        "ingested": r.ingested,
-        "unchanged": r.unchanged,
-        "reprocessed": r.reprocessed,
-        "skipped": sorted(r.skipped),
-        "failed": sorted(r.failed),
-        "redactions": sorted(r.redactions),
-        "duplicates": sorted(r.duplicates),
-    }
 
 
 def _both(corpus: Path, local: Settings, distributed: Settings) -> tuple[IngestReport, IngestReport]:
@@ -73,18 +54,18 @@ def test_spark_ingest_equals_local_ingest_then_after_an_edit_and_a_removal(
     (corpus / "blog" / "key-note.md").write_text(
         f"# 部署筆記\n\n我們用 Ollama 跑 Llama 3，API 金鑰是 {SECRET} 請勿外流。\n", encoding="utf-8"
     )
-    local, distributed = _settings(tmp_path / "ws-local"), _settings(tmp_path / "ws-spark")
+    local, distributed = settings_for(tmp_path / "ws-local"), settings_for(tmp_path / "ws-spark")
 
     jobs_before = jobs_run(spark)
     a, b = _both(corpus, local, distributed)
     assert jobs_run(spark) > jobs_before  # the per-document work really went through Spark
-    assert _outcome(a) == _outcome(b)
+    assert outcome(a) == outcome(b)
     assert a.ingested > 30 and not a.failed
     assert any(p.endswith("broken.md") and "binary" in reason for p, reason in b.skipped)
     assert any(p.endswith("key-note.md") and kind == "openai_key" for p, _, kind in b.redactions)
 
-    first = _export(local)
-    assert _export(distributed) == first
+    first = export_of(local)
+    assert export_of(distributed) == first
     assert first["entities"] and first["relations"] and first["communities"]
     assert any(e["aliases"] for e in first["entities"]) and any(r["evidence"] for r in first["relations"])
     for ws in (tmp_path / "ws-local", tmp_path / "ws-spark"):
@@ -93,7 +74,7 @@ def test_spark_ingest_equals_local_ingest_then_after_an_edit_and_a_removal(
 
     # Incremental: nothing changed, nothing is read again by either engine.
     a, b = _both(corpus, local, distributed)
-    assert _outcome(a) == _outcome(b) and b.ingested == 0 and b.unchanged == a.unchanged > 30
+    assert outcome(a) == outcome(b) and b.ingested == 0 and b.unchanged == a.unchanged > 30
 
     # One file edited, one removed: both workspaces end the same again, and not as before.
     with (corpus / EDITED).open("a", encoding="utf-8") as fh:
@@ -103,9 +84,9 @@ def test_spark_ingest_equals_local_ingest_then_after_an_edit_and_a_removal(
     gone_b = remove_spark([corpus / REMOVED], distributed, SparkOptions())
     assert gone_a.removed == gone_b.removed == 1
     a, b = _both(corpus, local, distributed)
-    assert _outcome(a) == _outcome(b) and b.ingested == 1
-    second = _export(local)
-    assert _export(distributed) == second
+    assert outcome(a) == outcome(b) and b.ingested == 1
+    second = export_of(local)
+    assert export_of(distributed) == second
     assert second != first
     assert not any(d["path"].endswith(REMOVED) for d in second["documents"])
     assert len(second["documents"]) == len(first["documents"]) - 1
@@ -126,11 +107,11 @@ def test_ckip_runs_on_the_executors_and_gives_the_local_result(spark: Any, tmp_p
         "ckip_ner_model": str(models["ner"]),
         "device": "cpu",
     }
-    local = _settings(tmp_path / "ws-local").replace(**ckip)
-    distributed = _settings(tmp_path / "ws-spark").replace(**ckip)
+    local = settings_for(tmp_path / "ws-local").replace(**ckip)
+    distributed = settings_for(tmp_path / "ws-spark").replace(**ckip)
     a, b = _both(corpus, local, distributed)
     assert a.ckip_status.startswith("loaded") and b.ckip_status == "on the Spark executors"
-    assert _outcome(a) == _outcome(b) and b.ingested == 6
-    data = _export(local)
+    assert outcome(a) == outcome(b) and b.ingested == 6
+    data = export_of(local)
     assert any("ckip" in e["extractors"] for e in data["entities"])
-    assert _export(distributed) == data
+    assert export_of(distributed) == data
