@@ -146,7 +146,10 @@ def measure(engine: str, corpus: Path, args: argparse.Namespace) -> dict[str, An
     result["peak_rss_mb"] = {k: round(v / 2**20, 1) for k, v in peak.items()}
     if "error" not in result:
         result["export_sha"] = _export_hash(ws)
-    shutil.rmtree(ws, ignore_errors=True)
+    if args.keep:
+        result["workspace"] = str(ws)
+    else:
+        shutil.rmtree(ws, ignore_errors=True)
     return result
 
 
@@ -201,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd")
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", action="store_true", help="keep both workspaces (to compare them)")
     for p in (ap, c := sub.add_parser("child")):
         p.add_argument("--master", default="local[2]")
         p.add_argument("--partitions", type=int, default=0, help="0: the engine's default")

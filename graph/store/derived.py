@@ -116,7 +116,7 @@ def prepare(conn: sqlite3.Connection, *, full: bool = False) -> Delta | None:
     docs = _changed_documents(conn, generation) if valid else set()
     n_docs = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     if full or not valid or len(docs) > MAX_CHANGED_SHARE * max(n_docs, 1):
-        why = "asked" if full else "stale" if not valid else "big change"
+        why = "asked" if full else "big change" if valid else "first ingest" if generation == 0 else "stale"
         log.info("derived tables: full rebuild (%s)", why)
         rebuild(conn)
         return None
@@ -298,7 +298,8 @@ def _derive_pairs(conn: sqlite3.Connection, pairs: set[tuple[str, str]]) -> None
 # -- the graph as a diff -------------------------------------------------------------------------
 
 
-def _entity_row(e: Entity) -> tuple[object, ...]:
+def entity_row(e: Entity) -> tuple[object, ...]:
+    """The ``entities`` columns but the counts, as both the full write and the diff insert them."""
     return (
         e.id,
         e.name,
@@ -363,7 +364,7 @@ def update_graph(
             "SELECT id, name, type, aliases, extractors, confidence, variant_of, merges FROM entities"
         )
     }
-    new_rows = {e.id: _entity_row(e) for e in entities}
+    new_rows = {e.id: entity_row(e) for e in entities}
     removed = set(old_rows) - set(new_rows)
     changed = {i for i, row in new_rows.items() if old_rows.get(i) != row}
     conn.executemany("DELETE FROM entities WHERE id=?", [(i,) for i in removed])

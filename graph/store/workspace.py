@@ -740,19 +740,7 @@ class Store:
         self.conn.executemany(
             "INSERT INTO entities(id, name, type, aliases, extractors, confidence, mention_count,"
             " doc_count, variant_of, merges) VALUES (?,?,?,?,?,?,0,0,?,?)",
-            [
-                (
-                    e.id,
-                    e.name,
-                    str(e.type),
-                    _j(list(e.aliases)),
-                    _j(list(e.extractors)),
-                    e.confidence,
-                    e.variant_of,
-                    _j(list(e.merges)),
-                )
-                for e in entities
-            ],
+            [derived.entity_row(e) for e in entities],
         )
         # Which documents mention which entity, computed once here rather than on every read.
         self.conn.execute(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
 
 from extract.normalize import match_key
 from extract.records import (
@@ -218,3 +221,18 @@ def write_corpus(
         store.replace_graph(entities, key_to_entity)
         store.set_meta("generation", str(int(store.meta("generation") or "0") + 1))
         refresh(store, load_settings(env={}, overrides={"workspace": store.path.parent}))
+
+
+def ingest_texts(tmp_path_factory: pytest.TempPathFactory, name: str, docs: dict[str, str]) -> Path:
+    """A workspace holding ``docs`` (relative path → text) ingested by the real pipeline."""
+    from graph.build.ingest import ingest_paths
+    from graph.settings import load_settings
+
+    root = tmp_path_factory.mktemp(f"{name}-corpus")
+    for rel, text in docs.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    ws = tmp_path_factory.mktemp(f"{name}-ws")
+    report = ingest_paths([root], load_settings(env={}, overrides={"workspace": ws}))
+    assert not report.failed and report.ingested == len(docs)
+    return ws

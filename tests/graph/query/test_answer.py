@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, Reply
-from rag_corpus import INJECTION
+from rag_corpus import INJECTION, ingest_texts
 
 from graph.llm.client import LLMClient
 from graph.llm.prompts import ANSWER_SYSTEM, clean_citations, neutralise
@@ -221,17 +221,7 @@ Otter 提供的量化格式包括 INT4、INT8 和 FP16。
 
 @pytest.fixture(scope="module")
 def kinds_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from graph.build.ingest import ingest_paths
-    from graph.settings import load_settings
-
-    root = tmp_path_factory.mktemp("kinds-corpus")
-    for rel, text in KIND_DOCS.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    ws = tmp_path_factory.mktemp("kinds-ws")
-    report = ingest_paths([root], load_settings(env={}, overrides={"workspace": ws}))
-    assert not report.failed and report.ingested == len(KIND_DOCS)
-    return ws
+    return ingest_texts(tmp_path_factory, "kinds", KIND_DOCS)
 
 
 def _ask_kind(ws: Path, question: str, **kw: Any) -> Answer:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rag_corpus import ingest_texts
 
 from graph.query.answer import Answer, ask
 from graph.query.bm25 import top_k
@@ -64,15 +65,7 @@ Marmot 是一套模型量化工具，支援 INT4 與 INT8。
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from graph.build.ingest import ingest_paths
-
-    root = tmp_path_factory.mktemp("outside-corpus")
-    for rel, text in DOCS.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    ws = tmp_path_factory.mktemp("outside-ws")
-    report = ingest_paths([root], load_settings(env={}, overrides={"workspace": ws}))
-    assert not report.failed and report.ingested == len(DOCS)
+    ws = ingest_texts(tmp_path_factory, "outside", DOCS)
     clear_cache()
     return ws
 
