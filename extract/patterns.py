@@ -586,13 +586,17 @@ _LEAD_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 _LEAD_CHARS = frozenset("見讓把被將從向對給")
+# Bound prefixes that make a verb part of a compound noun: 預訓練模型, 後訓練量化, 自監督學習,
+# 半監督學習, 預處理, 跨語言 — after one of these, 訓練/處理 is no clause-opening verb.
+_BOUND_PREFIX = frozenset("預後自半反非跨")
 
 
 def _term_start(text: str, i: int, end: int) -> int:
-    """Where a term's modifier ``text[i:end]`` really starts: after any verb or function word in it,
-    and after the function characters (見, 把, 被…) that open it."""
+    """Where a term's modifier ``text[i:end]`` really starts: after any verb or function word in it
+    (not one bound to a prefix before it: 預訓練), and after the function characters (見, 把, 被…)
+    that open it."""
     for k in range(end - 2, i - 1, -1):
-        if text[k : k + 2] in _LEAD_WORDS:
+        if text[k : k + 2] in _LEAD_WORDS and not (k > i and text[k - 1] in _BOUND_PREFIX):
             i = k + 2
             break
     while end - i >= 2 and text[i] in _LEAD_CHARS:
@@ -622,6 +626,8 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
             continue
         best = i
         for j in range(i, start - 1):
+            if j > i and text[j - 1] in _BOUND_PREFIX:
+                continue  # 訓練模型 of 預訓練模型: a prefix is not cut off
             cand = text[j : m.end()]
             n = counts.get(cand)
             if n is None:

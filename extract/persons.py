@@ -365,6 +365,7 @@ ROLE_WORDS = tuple(
     """
     工程師 研究員 科學家 創始人 創辦人 教授 執行長 技術長 講師 作者 倡導者 布道師 經理 研究生 博士生
     學生 成員 負責人 維護者 開發者 貢獻者 主任 總監 顧問 架構師 設計師 分析師 顧問 記者 編輯 老師
+    執行官 首席執行官
     """.split()  # noqa: SIM905
 )
 ROLE_WORDS = _with_simplified(ROLE_WORDS)
@@ -379,7 +380,7 @@ _ROLE_AFTER = re.compile(
 _ROLE_TAIL = re.compile(rf"[^，。；！？\n]{{0,30}}?(?:{_alt(ROLE_WORDS)}){_ROLE_END}")
 # What may stand right before a name that opens a clause.
 _CLAUSE_START = frozenset("\n \t　，。；：！？「」『』（）()、*")
-_LINE_COLON = re.compile(r"^[^\S\n]*[：:]")
+_LINE_COLON = re.compile(r"[^\S\n]*[：:]")  # matched at the name's end (no ^: match(text, pos))
 _NO_CUE, _WEAK_CUE, _STRONG_CUE = 0, 1, 2
 # Endings of technical words that look like rare surnames (``Serverless``, ``Tokenizer``, ``Pooling``).
 _TECH_ENDING = re.compile(
@@ -652,10 +653,30 @@ def _latin_at(text: str, pos: int, end: int, cue: bool) -> tuple[int, int, float
     return None
 
 
+_BIO_WORD = re.compile(rf"(?<![A-Za-z0-9_.\-/@:+#'’{_LOW}])[{_UP}][{_LOW}]+(?![A-Za-z0-9_\-/@+#{_LOW}])")
+
+
+def _bio_given_names(text: str) -> frozenset[str]:
+    """Single capitalised words that a clause presents as a person (「Lysandre 是 Hugging Face 的機器學習
+    工程師」, "Abubakar is the CEO of …"): a speaker's or author's bio names them by the given name, so
+    a full name starting with one of them elsewhere in the document is a person even when the name
+    lists do not know the given name."""
+    out = set()
+    for m in _BIO_WORD.finditer(text):
+        word = m.group()
+        if word in out or _not_a_name_word(word) or zipf_en(word) >= _COMMON:
+            continue
+        if _ROLE_AFTER.match(text[m.end() : m.end() + 50]):
+            out.add(word)
+    return frozenset(out)
+
+
 def _people_in_run(
-    text: str, start: int, run: str, cue: bool, anchored: bool = False
+    text: str, start: int, run: str, cue: bool, anchored: bool = False, bio: frozenset[str] = frozenset()
 ) -> list[tuple[int, int, float, str]]:
-    """Person names inside one title-case run: windows of two to four words, longest first."""
+    """Person names inside one title-case run: windows of two to four words, longest first.
+
+    ``bio``: given names the document's bios present as people (:func:`_bio_given_names`)."""
     toks: list[tuple[int, str]] = []
     pos = start
     for tok in run.replace("\u00a0", " ").split(" "):
@@ -675,7 +696,8 @@ def _people_in_run(
                 if _INITIAL.match(words[-1]) or words[-1] in PARTICLES:
                     continue
                 s, e = toks[i][0], toks[j - 1][0] + len(words[-1])
-                got = _latin_person(words, _cue_level(text, s, e, cue), text)
+                level = _STRONG_CUE if words[0] in bio else _cue_level(text, s, e, cue)
+                got = _latin_person(words, level, text)
                 if got is not None:
                     found = (s, e, got[0], got[1], j)
                     break
@@ -698,9 +720,8 @@ def _cue_level(text: str, start: int, end: int, cue: bool) -> int:
         or _ROLE_AFTER.match(text[end : end + 50])
     ):
         return _STRONG_CUE
-    line_start = (
-        start == 0 or text[start - 1] == "\n" or not text[text.rfind("\n", 0, start) + 1 : start].strip()
-    )
+    # A line that opens with the name, markup aside (「**Thomas Wolf：** 遷移學習…」, a list bullet).
+    line_start = not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t*_-+>#")
     if line_start and _LINE_COLON.match(text, end):
         return _WEAK_CUE
     return _NO_CUE
@@ -832,8 +853,9 @@ def find_persons(text: str) -> list[PatternHit]:
                 add(text[span[0] : span[1]], "person-cue", 0.8 if title else 0.7)
     for s, e, pattern, conf, key in _list_items(text, heads):
         add(text[s:e], pattern, conf, key)
+    bio = _bio_given_names(text)
     for m in _RUN.finditer(text):
-        for s, e, conf, key in _people_in_run(text, m.start(), m.group(), cue=False):
+        for s, e, conf, key in _people_in_run(text, m.start(), m.group(), cue=False, bio=bio):
             add(text[s:e], "person-latin", conf, key)
     for m in (
         _SINGLE.finditer(text) if ("et al" in text or "等人" in text) else ()

@@ -65,6 +65,13 @@ def test_chinese_terms_start_after_function_words() -> None:
     assert not any(t.startswith(("了", "做")) for t in terms)
 
 
+def test_a_verb_bound_to_a_prefix_stays_in_the_term() -> None:
+    text = "我們先用預訓練模型，再做後訓練量化；他們開始訓練模型。"
+    terms = {text[h.start : h.end] for h in find_chinese_terms(text)}
+    assert {"預訓練模型", "後訓練量化"} <= terms
+    assert not any(t.startswith(("開始", "始訓")) or t == "訓練模型" for t in terms), terms
+
+
 def test_chinese_org_heads() -> None:
     text = "感謝，國立陽明交通大學的團隊"
     hits = [h for h in find_chinese_terms(text) if h.type is EntityType.ORG]

@@ -108,6 +108,24 @@ def test_a_role_heading_the_clause_after_a_name_is_a_cue() -> None:
     assert names("Zephyr Codex 是專為工程師打造的平台。這個方法是工程師最常用的。") == []
 
 
+def test_a_bio_of_the_given_name_makes_the_full_name_a_person() -> None:
+    # Speaker pages: the full name heads a talk, the bio below names the speaker by the given name.
+    text = "**Zorven Qualtrix:** *用開源工具協作*\n\nZorven 是 Contoso 的機器學習工程師，參與許多專案。\n"
+    assert "Zorven Qualtrix" in names(text)
+    # Without the bio the same line names no one the name lists cannot vouch for.
+    assert names("**Zorven Qualtrix:** *用開源工具協作*\n") == []
+    # A product presented by a clause about it is no bio: 平台 is no role.
+    assert names("Zorven Codex 上線了。\n\nZorven 是專為工程師打造的平台。\n") == []
+
+
+def test_a_name_opening_a_line_before_a_colon_is_a_weak_cue() -> None:
+    # A known given name and a family name rare enough for a cue, not for none (Ashby: Zipf 2.96).
+    # Markup before the name (bold, a bullet) does not stop the line from opening with it.
+    assert names("**Oskar Ashby：** 部署經驗分享\n") == ["Oskar Ashby"]
+    assert names("- Oskar Ashby: 部署經驗分享\n") == ["Oskar Ashby"]
+    assert names("我們和 Oskar Ashby 一起部署。") == []
+
+
 def test_romanised_chinese_names() -> None:
     assert names("Chia-Hao Tsai 與 Kaiming He 的論文") == ["Chia-Hao Tsai", "Kaiming He"]
 
