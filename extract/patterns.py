@@ -552,12 +552,13 @@ CHINESE_HEADS: dict[str, EntityType] = {
     "標註": EntityType.CONCEPT,
 }
 # Further heads of technical noun phrases: methods (…訓練, …壓縮), tasks (…分類, …摘要), parts of
-# a system (…提示, …訊息, …架構) — in Taiwan and in Mainland wording (…標記化, …算法, …網絡).
+# a system (…提示, …訊息, …代理, …搜尋), in Taiwan and in Mainland wording (…標記化, …算法, …網絡).
 # Heads that name an activity of the writer as well (…部署, …優化, …處理, …架構) are left out:
 # they make descriptive phrases (生產部署, 錯誤處理), not terms.
 for _head in """
     壓縮 剪枝 分類 提取 抽取 摘要 轉錄 合成 偵測 檢測 分割 建模 編碼 解碼 嵌入 標記 標記化 標準化
     正規化 歸一化 提示 倫理 網絡 算法 補全 對話 會話 問答 聚類 迴歸 回歸 注意力 向量 權杖
+    訊息 消息 代理 搜尋 搜索 機器人
 """.split():  # noqa: SIM905
     CHINESE_HEADS.setdefault(_head, EntityType.CONCEPT)
 ORG_HEADS = ("大學", "研究院", "研究所", "實驗室", "基金會", "委員會", "公司", "集團", "協會", "學會")

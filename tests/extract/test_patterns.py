@@ -72,6 +72,13 @@ def test_a_verb_bound_to_a_prefix_stays_in_the_term() -> None:
     assert not any(t.startswith(("開始", "始訓")) or t == "訓練模型" for t in terms), terms
 
 
+def test_message_agent_and_search_heads_make_terms() -> None:
+    text = "先設定系統訊息，再交給寫作代理；它會呼叫語意搜尋。"
+    terms = {text[h.start : h.end] for h in find_chinese_terms(text)}
+    assert {"系統訊息", "寫作代理", "語意搜尋"} <= terms
+    assert not any(t.startswith(("設定", "交給", "呼叫")) for t in terms), terms
+
+
 def test_chinese_org_heads() -> None:
     text = "感謝，國立陽明交通大學的團隊"
     hits = [h for h in find_chinese_terms(text) if h.type is EntityType.ORG]
