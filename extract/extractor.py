@@ -102,6 +102,20 @@ _HAN_KEY = re.compile(f"[{HAN}]+")
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _NO_EXTRA: dict[str, str] = {}  # shared, never mutated
 _DEFINITION = re.compile(r"^\s*(?:是|為|（|\(|又稱|也就是|指的是|簡稱)")
+# What says a Latin word seen once is a piece of software: a verb of using it right before
+# (「接著用 X 轉換」「安裝 X」) or a kind of software right after (「X 命令列工具」「X 套件」).
+_TOOL_BEFORE = re.compile(r"(?:使用|改用|透過|通過|利用|安裝|下載|執行|啟動|開啟|搭配|整合|用|裝)\s*$")
+_TOOL_AFTER = re.compile(
+    r"^\s*(?:命令列|命令行|工具|套件|框架|函式庫|函數庫|外掛|插件|擴充|擴展|伺服器|服務|客戶端|CLI|SDK|API)"
+)
+
+
+def _software_cue(body: str, start: int, end: int) -> bool:
+    """Whether the text around ``body[start:end]`` says it names a piece of software."""
+    return bool(
+        _TOOL_BEFORE.search(body[max(0, start - 4) : start]) or _TOOL_AFTER.match(body[end : end + 6])
+    )
+
 
 _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
     (
@@ -118,7 +132,8 @@ _TYPE_CONTEXT: list[tuple[re.Pattern[str], EntityType]] = [
     ),
     (
         re.compile(
-            r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|library|framework|伺服器軟體|服務)",
+            r"^\s*(?:的)?\s*(?:框架|函式庫|套件|工具|平台|資料庫|引擎|命令列|命令行|外掛|插件|擴充套件|library|framework"
+            r"|伺服器軟體|服務)",
             re.I,
         ),
         EntityType.TOOL,
@@ -525,6 +540,15 @@ class Extractor:
         listed: set[tuple[int, int]] | None = None
         for c in cands:
             weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
+            if (
+                weak
+                and c.extra.get("pattern") == "latin-word"
+                and not body[
+                    c.start : c.end
+                ].isupper()  # an acronym after 用 is as often a keyword (用 MERGE)
+                and _software_cue(body, c.start, c.end)
+            ):
+                continue
             if weak and not _DEFINITION.match(body[c.end : c.end + 6]):
                 if listed is None:
                     listed = _enumerated(body, cands)

@@ -187,6 +187,17 @@ def test_nothing_is_looked_for_in_code_blocks(ex: Extractor) -> None:
     assert not any(n in found for n in ("QuibbleClient", "phi-9", "zorblyx"))
 
 
+# 6. Names nobody listed ---------------------------------------------------------------------------------
+
+
+def test_a_name_seen_once_is_kept_when_the_text_says_it_is_software(ex: Extractor) -> None:
+    found = names(ex, "先檢查 Zorblat 命令列工具，接著改用 Quenlix 轉換模型。")
+    assert found.get("Zorblat") is EntityType.TOOL and found.get("Quenlix") is EntityType.TOOL
+    # Seen once without such a cue it stays a single sighting; an acronym after 用 may be a keyword.
+    found = names(ex, "今天 Zorblat 的天氣不錯，我們用 MERGE 建立節點。")
+    assert "Zorblat" not in found and "MERGE" not in found
+
+
 # 7. Chinese fragments -----------------------------------------------------------------------------------
 
 
