@@ -203,6 +203,7 @@ def _show_answer(
         file_name=f"zhkg-answer-{index}.md",
         mime="text/markdown",
         key=f"ask_dl_md_{index}",
+        on_click="ignore",  # a download needs no rerun of the page (costly on a big workspace)
     )
     if answer.citations:
         c2.download_button(
@@ -211,6 +212,7 @@ def _show_answer(
             file_name=f"zhkg-citations-{index}.csv",
             mime="text/csv",
             key=f"ask_dl_csv_{index}",
+            on_click="ignore",  # a download needs no rerun of the page (costly on a big workspace)
         )
     if data is None:
         return

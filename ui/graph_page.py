@@ -501,6 +501,7 @@ def _panel(ctx: PageContext, data: WorkspaceData, eid: str, depth: int) -> None:
             file_name=f"zhkg-evidence-{eid}.csv",
             mime="text/csv",
             key="g_dl_evidence",
+            on_click="ignore",  # a download needs no rerun of the page (costly on a big workspace)
         )
 
 
@@ -632,6 +633,7 @@ def _exports(ctx: PageContext, data: WorkspaceData, view: GraphView) -> None:
         file_name="zhkg-view.graphml",
         mime="application/graphml+xml",
         key="g_dl_graphml",
+        on_click="ignore",  # a download needs no rerun of the page (costly on a big workspace)
     )
     c2.download_button(
         ctx.t("export_json"),
@@ -639,4 +641,5 @@ def _exports(ctx: PageContext, data: WorkspaceData, view: GraphView) -> None:
         file_name="zhkg-view.json",
         mime="application/json",
         key="g_dl_json",
+        on_click="ignore",  # a download needs no rerun of the page (costly on a big workspace)
     )
