@@ -540,12 +540,12 @@ class Extractor:
         listed: set[tuple[int, int]] | None = None
         for c in cands:
             weak = c.extra.get("pattern") in _NEEDS_SUPPORT and counts[c.key] < 2
+            # An acronym after 用 is as often a keyword (用 MERGE 建立) as a tool: not for acronyms.
+            acronym = body[c.start : c.end].isupper()
             if (
                 weak
                 and c.extra.get("pattern") == "latin-word"
-                and not body[
-                    c.start : c.end
-                ].isupper()  # an acronym after 用 is as often a keyword (用 MERGE)
+                and not acronym
                 and _software_cue(body, c.start, c.end)
             ):
                 continue
