@@ -33,6 +33,14 @@ def compute_centrality(
     index = {eid: i for i, eid in enumerate(entity_ids)}
     if not index:
         return {}
+    pairs, weights = _pack(index, edges)
+    degree = np.bincount(pairs.ravel(), minlength=len(index))
+    pagerank = _pagerank(len(index), pairs, weights)
+    return {eid: (int(degree[i]), float(pagerank[i])) for eid, i in index.items()}
+
+
+def _pack(index: dict[str, int], edges: Iterable[tuple[str, str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs of entity positions, weights) of the edges between known entities, self-loops left out."""
     ends = array("q")
     weights = array("d")
     for source, target, weight in edges:
@@ -40,10 +48,7 @@ def compute_centrality(
         if i is not None and j is not None and i != j:
             ends.extend((i, j))
             weights.append(max(float(weight), 1e-9))
-    pairs = np.frombuffer(ends, dtype=np.int64).reshape(-1, 2)
-    degree = np.bincount(pairs.ravel(), minlength=len(index))
-    pagerank = _pagerank(len(index), pairs, np.frombuffer(weights, dtype=np.float64))
-    return {eid: (int(degree[i]), float(pagerank[i])) for eid, i in index.items()}
+    return np.frombuffer(ends, dtype=np.int64).reshape(-1, 2), np.frombuffer(weights, dtype=np.float64)
 
 
 def _pagerank(n: int, pairs: np.ndarray, weights: np.ndarray, damping: float = 0.85) -> np.ndarray:
@@ -102,16 +107,10 @@ def graph_centrality(
     """(entity id, distinct neighbours, PageRank, explorer score) for every entity."""
     if not entity_ids:
         return []
-    edge_list = list(edges)
-    ranks = compute_centrality(entity_ids, edge_list)
     index = {eid: i for i, eid in enumerate(entity_ids)}
-    ends = array("q")
-    for source, target, _ in edge_list:
-        i, j = index.get(source), index.get(target)
-        if i is not None and j is not None and i != j:
-            ends.extend((i, j))
-    degree = neighbour_counts(len(index), np.frombuffer(ends, dtype=np.int64).reshape(-1, 2))
-    pagerank = [ranks[eid][1] for eid in entity_ids]
+    pairs, weights = _pack(index, edges)  # once: the edges are read from the store as they stream
+    degree = neighbour_counts(len(index), pairs)
+    pagerank = [float(r) for r in _pagerank(len(index), pairs, weights)]
     scores = explorer_scores(entity_ids, mentions, pagerank)
     return [(eid, int(degree[i]), pagerank[i], scores[i]) for i, eid in enumerate(entity_ids)]
 
