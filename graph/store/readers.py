@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from extract.records import Entity, EntityType, Relation, RelationType
+from extract.records import Entity, Relation
 from graph.records import Community
-from graph.store.workspace import Store
+from graph.store.workspace import Store, _entity, _relation
 
 _TOP_TABLES = ("documents", "chunks", "entities", "relations", "mentions")
 
@@ -458,24 +458,8 @@ _COUNTED = ("documents", "entities", "relations", "communities")
 def entities_without_documents(store: Store) -> list[Entity]:
     """Every entity (most mentioned first), its ``doc_ids`` left empty: documents are read per entity
     (:func:`entity_documents`), the entity→document table being the largest part of the graph."""
-    rows = store.conn.execute(
-        "SELECT id, name, type, aliases, extractors, confidence, mention_count, variant_of, merges"
-        " FROM entities ORDER BY mention_count DESC, name"
-    )
-    return [
-        Entity(
-            id=r[0],
-            name=r[1],
-            type=EntityType(r[2]),
-            aliases=tuple(json.loads(r[3])),
-            extractors=tuple(json.loads(r[4])),
-            confidence=float(r[5]),
-            mention_count=int(r[6]),
-            variant_of=r[7],
-            merges=tuple(json.loads(r[8])),
-        )
-        for r in rows
-    ]
+    rows = store.conn.execute("SELECT * FROM entities ORDER BY mention_count DESC, name")
+    return [_entity(r, ()) for r in rows]
 
 
 class StoredCentrality(NamedTuple):
@@ -499,25 +483,13 @@ def stored_centrality(store: Store) -> dict[str, StoredCentrality] | None:
 _RELATION = "SELECT id, source, target, type, weight, confidence, extractors FROM relations"
 
 
-def _relation(r: Sequence[Any]) -> Relation:
-    return Relation(
-        id=r[0],
-        source=r[1],
-        target=r[2],
-        type=RelationType(r[3]),
-        weight=float(r[4]),
-        confidence=float(r[5]),
-        extractors=tuple(json.loads(r[6])),
-    )
-
-
 def relations_touching(store: Store, entity_id: str) -> list[Relation]:
     """The entity's relations without evidence, heaviest first."""
     rows = store.conn.execute(
         f"{_RELATION} WHERE source = ? UNION {_RELATION} WHERE target = ? ORDER BY weight DESC, id",
         (entity_id, entity_id),
     )
-    return [_relation(r) for r in rows]
+    return [_relation(r, ()) for r in rows]
 
 
 def relations_among(store: Store, entity_ids: Iterable[str]) -> list[Relation]:
@@ -532,27 +504,25 @@ def relations_among(store: Store, entity_ids: Iterable[str]) -> list[Relation]:
         rows = store.conn.execute(
             f"{_RELATION} WHERE source IN ({marks}) AND target IN ({marks})", [*wanted, *wanted]
         )
-        out.extend(map(_relation, rows))
+        out.extend(_relation(r, ()) for r in rows)
     else:
         for part, marks in _in_batches(ids):
             rows = store.conn.execute(f"{_RELATION} WHERE source IN ({marks})", part)
-            out.extend(rel for rel in map(_relation, rows) if rel.target in ids)
+            out.extend(rel for rel in (_relation(r, ()) for r in rows) if rel.target in ids)
     return sorted(out, key=lambda r: (-r.weight, r.id))
 
 
 def relations_by_ids(store: Store, relation_ids: Iterable[str]) -> list[Relation]:
     out: list[Relation] = []
     for part, marks in _in_batches(relation_ids):
-        out.extend(map(_relation, store.conn.execute(f"{_RELATION} WHERE id IN ({marks})", part)))
+        rows = store.conn.execute(f"{_RELATION} WHERE id IN ({marks})", part)
+        out.extend(_relation(r, ()) for r in rows)
     return sorted(out, key=lambda r: (-r.weight, r.id))
 
 
 def entity_documents(store: Store, entity_id: str) -> tuple[str, ...]:
     """Ids of the documents mentioning the entity, by id."""
-    rows = store.conn.execute(
-        "SELECT doc_id FROM entity_docs WHERE entity_id = ? ORDER BY doc_id", (entity_id,)
-    )
-    return tuple(r[0] for r in rows)
+    return store.entity_doc_ids(entity_id).get(entity_id, ())
 
 
 def document_entities(store: Store, doc_id: str) -> list[str]:

@@ -799,19 +799,7 @@ class Store:
             ):
                 ev.setdefault(r[0], []).append(Evidence(r[1], r[2], r[3], r[4], r[5]))
         rows = self.conn.execute("SELECT * FROM relations ORDER BY weight DESC, id")
-        return [
-            Relation(
-                id=r["id"],
-                source=r["source"],
-                target=r["target"],
-                type=RelationType(r["type"]),
-                weight=r["weight"],
-                confidence=r["confidence"],
-                extractors=tuple(json.loads(r["extractors"])),
-                evidence=tuple(ev.get(r["id"], ())),
-            )
-            for r in rows
-        ]
+        return [_relation(r, tuple(ev.get(r["id"], ()))) for r in rows]
 
     def evidence_of(self, relation_ids: Sequence[str]) -> dict[str, tuple[Evidence, ...]]:
         """Evidence of these relations, in the order :meth:`relations` gives it (for the reports
@@ -990,6 +978,19 @@ def _entity(r: sqlite3.Row, doc_ids: tuple[str, ...]) -> Entity:
         doc_ids=doc_ids,
         variant_of=r["variant_of"],
         merges=tuple(json.loads(r["merges"])),
+    )
+
+
+def _relation(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Relation:
+    return Relation(
+        id=r["id"],
+        source=r["source"],
+        target=r["target"],
+        type=RelationType(r["type"]),
+        weight=r["weight"],
+        confidence=r["confidence"],
+        extractors=tuple(json.loads(r["extractors"])),
+        evidence=evidence,
     )
 
 
