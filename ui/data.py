@@ -250,14 +250,9 @@ def read_workspace(workspace: Path, gen: str = "") -> WorkspaceData:
         stored = readers.stored_centrality(store)
         if stored is None:  # a workspace ingested before the centrality was stored
             log.info("workspace %s has no stored centrality: computing it from every relation", workspace)
-            from graph.build.centrality import graph_centrality
+            from graph.build.centrality import workspace_centrality
 
-            ids = list(entities)
-            rows = graph_centrality(
-                ids,
-                [entities[e].mention_count for e in ids],
-                ((e.source, e.target, e.weight) for e in readers.edges(store)),
-            )
+            rows = workspace_centrality(store)
             cent = {eid: score for eid, _, _, score in rows}
             degree = {eid: deg for eid, deg, _, _ in rows}
         else:

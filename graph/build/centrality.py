@@ -115,15 +115,19 @@ def graph_centrality(
     return [(eid, int(degree[i]), pagerank[i], scores[i]) for i, eid in enumerate(entity_ids)]
 
 
+def workspace_centrality(store: Store) -> list[tuple[str, int, float, float]]:
+    """:func:`graph_centrality` of every entity of ``store`` (by id) over every relation."""
+    rows = store.conn.execute("SELECT id, mention_count FROM entities ORDER BY id").fetchall()
+    edges = ((e.source, e.target, e.weight) for e in readers.edges(store))
+    return graph_centrality([r[0] for r in rows], [int(r[1]) for r in rows], edges)
+
+
 def refresh(store: Store) -> int:
     """Compute and store every entity's centrality for the current generation (the ingest's finish
     step calls this last, and so does every curation action through it); returns the entity count.
 
     Stored so the explorer's first render reads the top N entities by one indexed query instead of
     loading every relation of the workspace to rank them."""
-    rows = store.conn.execute("SELECT id, mention_count FROM entities ORDER BY id").fetchall()
-    ids = [r[0] for r in rows]
-    mentions = [int(r[1]) for r in rows]
-    edges = ((e.source, e.target, e.weight) for e in readers.edges(store))
-    store.replace_centrality(graph_centrality(ids, mentions, edges))
-    return len(ids)
+    rows = workspace_centrality(store)
+    store.replace_centrality(rows)
+    return len(rows)
