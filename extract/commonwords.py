@@ -11,6 +11,7 @@ words: 3 is about one in a million ("foundry"), 5 is everyday ("local").
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 # A single capitalised word at or above this Zipf frequency in English is not a name on its own
@@ -22,6 +23,10 @@ EDGE_EN = 3.6
 # An acronym (all capitals) is an everyday word only above this: "KEY" 5.1, "TASK" 4.7, "HTTP" 4.8
 # are words or plumbing; "SQL" 3.4, "AWS" 3.2, "GCC" 3.0 are English only as the names they are.
 ACRONYM_EN = 4.0
+# A Han string this common in general Chinese is everyday vocabulary, not a term of the field,
+# unless a lexicon lists it: 解決方案 4.2, 工程師 4.6, 計算機 4.8, against 代理人 3.9, 上下文 3.3,
+# 檢查點 2.3 and the many terms wordfreq does not know at all (標記化, 預測性維護).
+COMMON_ZH = 3.9
 # A lower-case word next to Chinese text names something only when it is rare in English:
 # "wget" 1.8, "gzip" 1.8, "conda" 1.9, against "token" 3.8, "pandas" 3.1 (the animal).
 RARE_EN = 2.5
@@ -40,6 +45,38 @@ def is_common_en(word: str, threshold: float = COMMON_EN) -> bool:
     return word.isalpha() and zipf_en(word) >= threshold
 
 
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """``text`` in Simplified script (wordfreq's Chinese list is keyed so)."""
+    return str(_t2s().convert(text))
+
+
+@lru_cache(maxsize=1)
+def _zh_freq_table() -> dict[str, float]:
+    """Chinese word frequencies (Simplified keys; wordfreq's small list: words at Zipf 3 and above).
+
+    Read as a table: looking a word up through ``zipf_frequency`` would need jieba to tokenise it.
+    """
+    from wordfreq import get_frequency_dict
+
+    return dict(get_frequency_dict("zh", wordlist="small"))
+
+
+@lru_cache(maxsize=200_000)
+def zipf_zh(word: str) -> float:
+    """Zipf frequency of a Chinese word in either script (0.0 below Zipf 3, where the small list stops)."""
+    table = _zh_freq_table()
+    freq = table.get(simplified(word)) or table.get(word)
+    return round(math.log10(freq) + 9, 2) if freq else 0.0
+
+
 def warm() -> None:
     """Load the word lists now (before worker processes fork, so they share the pages)."""
     zipf_en("the")
+    zipf_zh("的")

@@ -24,6 +24,7 @@ from extract import commonwords, persons
 from extract.commonwords import is_common_en
 from extract.junk import junk_reason
 from extract.lexicon import LexEntry, Lexicon, best_cover, latin_boundary_ok, make_view
+from extract.newwords import find_recurrent_terms
 from extract.normalize import HAN, PICTOGRAPH_RE, match_key, trim_pictographs
 from extract.patterns import (
     PatternHit,
@@ -85,7 +86,7 @@ _PRIORITY = {"lexicon": 1.3, "ckip": 1.1, "pattern": 1.0}
 # Low-confidence pattern families must be seen twice in a document (or be defined there).
 _NEEDS_SUPPORT = {"zh-term", "latin-word", "latin-phrase", "ckip-weak"}
 # Chinese phrase patterns: they never override a known name, and a known term's tail is none of them.
-_ZH_PHRASES = frozenset({"zh-term", "zh-org"})
+_ZH_PHRASES = frozenset({"zh-term", "zh-org", "zh-new"})
 # A multi-word name outweighs the same span read as a known word plus a pattern word
 # (``Amazon SageMaker``: 16 × 1.15 > 6 × 1.3 + 9 × 1.0).
 _PHRASE_BONUS = 1.15
@@ -385,6 +386,7 @@ class Extractor:
             *find_latin_phrases(names, self._known_type, self._ignored),
             *find_plain_latin_words(names),
             *find_chinese_terms(names),
+            *find_recurrent_terms(names),
             *find_persons(body),
         ]
         # A pattern name on exactly the span of a lexicon name, with a lower priority, always loses

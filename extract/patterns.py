@@ -592,7 +592,7 @@ _LEAD_CHARS = frozenset("見讓把被將從向對給")
 _BOUND_PREFIX = frozenset("預後自半反非跨")
 
 
-def _term_start(text: str, i: int, end: int) -> int:
+def term_start(text: str, i: int, end: int) -> int:
     """Where a term's modifier ``text[i:end]`` really starts: after any verb or function word in it
     (not one bound to a prefix before it: 預訓練), and after the function characters (見, 把, 被…)
     that open it."""
@@ -622,7 +622,7 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
         i = start
         while i > 0 and start - i < 6 and _HAN_RE.match(text[i - 1]) and text[i - 1] not in _BREAK:
             i -= 1
-        i = _term_start(text, i, start)
+        i = term_start(text, i, start)
         if start - i < 2:
             continue
         best = i
@@ -646,7 +646,7 @@ def find_chinese_terms(text: str) -> list[PatternHit]:
             if text[k] in _BREAK:
                 i = k + 1
                 break
-        i = _term_start(text, i, m.end(1))  # 提供 AI, 高效 AI: a verb or an adjective, not a field
+        i = term_start(text, i, m.end(1))  # 提供 AI, 高效 AI: a verb or an adjective, not a field
         if m.end(1) - i < 2:
             continue
         hits.append(PatternHit(i, m.end(), EntityType.CONCEPT, "zh-term", 0.45))

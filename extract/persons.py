@@ -35,7 +35,6 @@ Word lists are loaded once, lazily (:func:`warm` loads them before worker proces
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from typing import TYPE_CHECKING
 import ahocorasick
 import yaml
 
-from extract.commonwords import zipf_en
+from extract.commonwords import simplified, zipf_en, zipf_zh
 from extract.normalize import HAN, match_key
 from extract.patterns import ENGLISH_STOP, PatternHit
 from extract.records import EntityType
@@ -57,18 +56,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def _with_simplified(words: Iterable[str]) -> tuple[str, ...]:
     """``words`` and their Simplified spellings (講者 → 讲者): documents come in either script."""
     words = tuple(words)
-    simplified = str(_t2s().convert("\n".join(words))).split("\n")
-    return tuple(dict.fromkeys([*words, *(s for s in simplified if s)]))
+    simple = simplified("\n".join(words)).split("\n")
+    return tuple(dict.fromkeys([*words, *(s for s in simple if s)]))
 
 
 # --- Chinese names --------------------------------------------------------------------------------
@@ -213,25 +205,6 @@ _AFTER_NAME = frozenset("".join(_with_simplified(_AFTER_NAME_CHARS)))
 _LIST_SEP = re.compile(r"[^\S\n]*(?:[、，,;；/／&＆]|和|與|及|以及|and)[^\S\n]*")
 _PAREN = re.compile(r"[^\S\n]*[（(][^）)\n]{0,40}[）)]")
 _ITEM_MARK = re.compile(r"[^\S\n]*(?:[-*+•·▪‧●○◦]|\d{1,3}[.)、]|[（(]\d{1,3}[）)])?[^\S\n]*")
-
-
-@lru_cache(maxsize=1)
-def _zh_freq_table() -> dict[str, float]:
-    """Chinese word frequencies (Simplified keys; wordfreq's small list: words at Zipf 3 and above)."""
-    try:
-        from wordfreq import get_frequency_dict
-    except ImportError:  # pragma: no cover - wordfreq is a dependency
-        log.warning("wordfreq is not installed: Chinese person names are checked without word frequencies")
-        return {}
-    return dict(get_frequency_dict("zh", wordlist="small"))
-
-
-@lru_cache(maxsize=100_000)
-def zipf_zh(word: str) -> float:
-    """Zipf frequency of a Chinese word (0.0 below Zipf 3, where the small list stops)."""
-    table = _zh_freq_table()
-    freq = table.get(str(_t2s().convert(word))) or table.get(word)
-    return round(math.log10(freq) + 9, 2) if freq else 0.0
 
 
 def _surname_len(name: str) -> int:
@@ -918,4 +891,4 @@ def _occurrences(text: str, found: dict[str, tuple[str, float, str]]) -> list[Pa
     return hits
 
 
-__all__ = ["COMPOUND_SURNAMES", "SURNAMES", "configure", "find_persons", "warm", "zipf_zh"]
+__all__ = ["COMPOUND_SURNAMES", "SURNAMES", "configure", "find_persons", "warm"]
