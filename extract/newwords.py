@@ -12,8 +12,10 @@ resolved, as every weak pattern name is.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from extract.commonwords import COMMON_ZH, zipf_zh
 from extract.normalize import HAN
@@ -41,7 +43,7 @@ _INSIDE = frozenset("的了是們這那我你他為把被將從如何")
 _TAIL = frozenset("中上下時後前內外裡間端式性")
 # Never at the start: determiners and "see" (本課程, 該模型, 見範例).
 _HEAD = frozenset("本該此每各某見請")
-_BOUNDARY = ""  # the neighbour of a candidate at the edge of its run (punctuation, Latin, space)
+_SEP = "\x00"  # joins the runs; also the neighbour of a string at the edge of its run
 
 
 def find_recurrent_terms(text: str) -> list[PatternHit]:
@@ -49,35 +51,60 @@ def find_recurrent_terms(text: str) -> list[PatternHit]:
     runs = [(m.start(), m.group()) for m in _RUN.finditer(text)]
     if not runs:
         return []
-    # Only strings that start with a repeated bigram can repeat: count those first (cheap).
-    bigrams = Counter(s[i : i + 2] for _, s in runs for i in range(len(s) - 1))
-    seen: dict[str, list[tuple[int, int]]] = defaultdict(list)  # gram → (run, offset) occurrences
-    for r, (_, s) in enumerate(runs):
-        n = len(s)
-        for i in range(n - MIN_LEN + 1):
-            if bigrams[s[i : i + 2]] < MIN_COUNT:
-                continue
-            for length in range(MIN_LEN, min(MAX_LEN, n - i) + 1):
-                seen[s[i : i + length]].append((r, i))
+    # The runs joined by a separator no string may hold; where each run starts in both texts.
+    joined = _SEP.join(s for _, s in runs)
+    starts_joined, starts_text, at = [], [], 0
+    for start, s in runs:
+        starts_joined.append(at)
+        starts_text.append(start)
+        at += len(s) + 1
+    # Level by level (a string repeats only if its prefix does): the repeated trigrams, counted
+    # in C, then their occurrences extended one character at a time while they still repeat.
+    tri = Counter(map("".join, zip(joined, joined[1:], joined[2:], strict=False)))
+    level: dict[str, list[int]] = {}
+    for gram, n in tri.items():
+        if n >= MIN_COUNT and _SEP not in gram:
+            level[gram] = _occurrences(joined, gram)
     hits: list[PatternHit] = []
-    for gram, places in seen.items():
-        if len(places) < MIN_COUNT or not _word_shaped(gram):
-            continue
-        left: Counter[str] = Counter()
-        right: Counter[str] = Counter()
-        for r, i in places:
-            s = runs[r][1]
-            left[s[i - 1] if i > 0 else _BOUNDARY] += 1
-            j = i + len(gram)
-            right[s[j] if j < len(s) else _BOUNDARY] += 1
-        if _dominated(left, len(places)) or _dominated(right, len(places)):
-            continue
-        for r, i in places:
-            start = runs[r][0] + i
-            hits.append(PatternHit(start, start + len(gram), EntityType.CONCEPT, "zh-new", CONFIDENCE))
+    length = MIN_LEN
+    while level:
+        for gram, places in level.items():
+            if len(places) >= MIN_COUNT and _accepted(joined, gram, places):
+                for i in places:
+                    r = bisect.bisect_right(starts_joined, i) - 1
+                    start = starts_text[r] + i - starts_joined[r]
+                    hits.append(PatternHit(start, start + length, EntityType.CONCEPT, "zh-new", CONFIDENCE))
+        if length == MAX_LEN:
+            break
+        longer: dict[str, list[int]] = defaultdict(list)
+        for places in level.values():
+            for i in places:
+                nxt = joined[i + length : i + length + 1]
+                if nxt and nxt != _SEP:
+                    longer[joined[i : i + length + 1]].append(i)
+        level = {g: p for g, p in longer.items() if len(p) >= MIN_COUNT}
+        length += 1
     return hits
 
 
+def _occurrences(text: str, gram: str) -> list[int]:
+    out, i = [], text.find(gram)
+    while i >= 0:
+        out.append(i)
+        i = text.find(gram, i + 1)
+    return out
+
+
+def _accepted(joined: str, gram: str, places: list[int]) -> bool:
+    if not _word_shaped(gram):
+        return False
+    end = len(gram)
+    left = Counter(joined[i - 1] if i > 0 else _SEP for i in places)
+    right = Counter(joined[i + end : i + end + 1] or _SEP for i in places)
+    return not (_dominated(left, len(places)) or _dominated(right, len(places)))
+
+
+@lru_cache(maxsize=100_000)
 def _word_shaped(gram: str) -> bool:
     """Whether ``gram`` can be a term at all, by its characters alone."""
     if gram[0] in _EDGE or gram[-1] in _EDGE or gram[-1] in _TAIL or gram[0] in _HEAD:
@@ -91,4 +118,4 @@ def _word_shaped(gram: str) -> bool:
 
 def _dominated(neighbours: Counter[str], total: int) -> bool:
     ch, n = neighbours.most_common(1)[0]
-    return ch != _BOUNDARY and n >= DOMINANT * total
+    return ch != _SEP and n >= DOMINANT * total
