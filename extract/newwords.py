@@ -63,7 +63,7 @@ def find_recurrent_terms(text: str) -> list[PatternHit]:
     tri = Counter(map("".join, zip(joined, joined[1:], joined[2:], strict=False)))
     level: dict[str, list[int]] = {}
     for gram, n in tri.items():
-        if n >= MIN_COUNT and _SEP not in gram:
+        if n >= MIN_COUNT and _SEP not in gram and _extensible(gram):
             level[gram] = _occurrences(joined, gram)
     hits: list[PatternHit] = []
     length = MIN_LEN
@@ -77,7 +77,9 @@ def find_recurrent_terms(text: str) -> list[PatternHit]:
         if length == MAX_LEN:
             break
         longer: dict[str, list[int]] = defaultdict(list)
-        for places in level.values():
+        for gram, places in level.items():
+            if not _extensible(gram):
+                continue
             for i in places:
                 nxt = joined[i + length : i + length + 1]
                 if nxt and nxt != _SEP:
@@ -99,9 +101,17 @@ def _accepted(joined: str, gram: str, places: list[int]) -> bool:
     if not _word_shaped(gram):
         return False
     end = len(gram)
-    left = Counter(joined[i - 1] if i > 0 else _SEP for i in places)
-    right = Counter(joined[i + end : i + end + 1] or _SEP for i in places)
-    return not (_dominated(left, len(places)) or _dominated(right, len(places)))
+    limit = DOMINANT * len(places)
+    if _dominated([joined[i - 1] if i > 0 else _SEP for i in places], limit):
+        return False
+    return not _dominated([joined[i + end : i + end + 1] or _SEP for i in places], limit)
+
+
+@lru_cache(maxsize=100_000)
+def _extensible(gram: str) -> bool:
+    """Whether a longer string starting with ``gram`` can still be a term (its start and the
+    characters it holds stay)."""
+    return gram[0] not in _EDGE and gram[0] not in _HEAD and not any(ch in _INSIDE for ch in gram)
 
 
 @lru_cache(maxsize=100_000)
@@ -116,6 +126,9 @@ def _word_shaped(gram: str) -> bool:
     return zipf_zh(gram) < COMMON_ZH  # 解決方案, 工程師: everyday words
 
 
-def _dominated(neighbours: Counter[str], total: int) -> bool:
-    ch, n = neighbours.most_common(1)[0]
-    return ch != _SEP and n >= DOMINANT * total
+def _dominated(neighbours: list[str], limit: float) -> bool:
+    """Whether one character (not a run's edge) is the neighbour on ``limit`` occurrences or more."""
+    if len(neighbours) <= 16:  # the usual case: a few occurrences, counted without a Counter
+        return any(ch != _SEP and neighbours.count(ch) >= limit for ch in set(neighbours))
+    ch, n = Counter(neighbours).most_common(1)[0]
+    return ch != _SEP and n >= limit
