@@ -24,7 +24,7 @@ EDGE_EN = 3.6
 # are words or plumbing; "SQL" 3.4, "AWS" 3.2, "GCC" 3.0 are English only as the names they are.
 ACRONYM_EN = 4.0
 # A Han string this common in general Chinese is everyday vocabulary, not a term of the field,
-# unless a lexicon lists it: 解決方案 4.2, 工程師 4.6, 計算機 4.8, against 代理人 3.9, 上下文 3.3,
+# unless a lexicon lists it: 解決方案 4.2, 工程師 4.6, 計算機 4.8, against 代理人 3.85, 上下文 3.3,
 # 檢查點 2.3 and the many terms wordfreq does not know at all (標記化, 預測性維護).
 COMMON_ZH = 3.9
 # A lower-case word next to Chinese text names something only when it is rare in English:

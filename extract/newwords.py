@@ -117,9 +117,7 @@ def _extensible(gram: str) -> bool:
 @lru_cache(maxsize=100_000)
 def _word_shaped(gram: str) -> bool:
     """Whether ``gram`` can be a term at all, by its characters alone."""
-    if gram[0] in _EDGE or gram[-1] in _EDGE or gram[-1] in _TAIL or gram[0] in _HEAD:
-        return False
-    if any(ch in _INSIDE for ch in gram):
+    if not _extensible(gram) or gram[-1] in _EDGE or gram[-1] in _TAIL:
         return False
     if term_start(gram, 0, len(gram)) != 0:  # 使用標記器, 加載本地文件: a verb opens it
         return False
